@@ -1,0 +1,51 @@
+"""Command line: ``python -m autograder grade|references``."""
+
+import argparse
+import sys
+
+
+def cmd_grade(args):
+    from .grade import grade
+    from .report import summary
+    from .results import results, write_atomic
+
+    grading = grade(args.path, public_only=args.public_only)
+    print(summary(grading))
+    if args.json:
+        write_atomic(args.json, results(grading))
+    return 0
+
+
+def cmd_references(args):
+    from . import references
+
+    if args.check:
+        problems = references.check()
+        for p in problems[:50]:
+            print(p)
+        print(f"references: {'identical to' if not problems else 'DIFFER from'} a fresh torch run"
+              f" ({len(problems)} differences)")
+        return 1 if problems else 0
+    for name, count in references.write().items():
+        print(f"wrote autograder/data/{name}: {count} arrays")
+    return 0
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m autograder")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("grade", help="grade one .ipynb, .py or otter export .zip")
+    p.add_argument("path")
+    p.add_argument("--json", metavar="OUT", help="write Gradescope results.json here")
+    p.add_argument("--public-only", action="store_true", help="grade the public cases only")
+    p.set_defaults(func=cmd_grade)
+    p = sub.add_parser("references", help="generate golden trajectories with torch.optim")
+    p.add_argument("--check", action="store_true",
+                   help="regenerate in memory and compare with the stored ones")
+    p.set_defaults(func=cmd_references)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,158 @@
+"""Read a submission and keep only the code grading may load (static: nothing runs here).
+
+Kept, from the top level of a ``.py`` file or of each notebook code cell:
+``import``/``from`` statements, ``def``, ``class``, assignments whose value is a
+literal (anything ``ast.literal_eval`` accepts), and assignments to the lab's
+answer names whatever their value. ``from __future__`` imports go first.
+Everything else -- experiments, plots, training loops -- is dropped; notebook
+magics and shell lines (``%...``, ``!...``) too. A cell with a syntax error
+costs that cell only.
+"""
+
+import ast
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+SUFFIXES = (".ipynb", ".py")
+
+
+class SubmissionError(Exception):
+    """The submission cannot be read at all (message is for the student)."""
+
+
+@dataclass
+class Extracted:
+    source: str = ""
+    origins: list = field(default_factory=list)    # per source line: where it came from
+    warnings: list = field(default_factory=list)   # messages for the student
+    functions: dict = field(default_factory=dict)  # name -> ast.FunctionDef (last one wins)
+    dropped: int = 0                               # top-level statements not kept
+
+
+def read_cells(path):
+    """[(label, code)] of a ``.py``, ``.ipynb``, or a ``.zip`` holding one of them."""
+    path = Path(path)
+    if path.suffix == ".zip":
+        return _cells_from_zip(path)
+    if path.suffix not in SUFFIXES:
+        raise SubmissionError(f"`{path.name}` is not a notebook (.ipynb) or Python file (.py).")
+    return _cells(path.name, path.read_bytes())
+
+
+def _cells_from_zip(path):
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = [n for n in zf.namelist() if n.endswith(SUFFIXES)
+                     and not n.startswith("__MACOSX") and "/." not in "/" + n]
+            if not names:
+                raise SubmissionError(f"`{path.name}` holds no .ipynb or .py file.")
+            name = sorted(names, key=lambda n: (not n.endswith(".ipynb"), n.count("/"), n))[0]
+            return _cells(name, zf.read(name))
+    except zipfile.BadZipFile:
+        raise SubmissionError(f"`{path.name}` is not a valid zip file.") from None
+
+
+def _cells(name, data):
+    text = data.decode("utf-8", errors="replace")
+    if not name.endswith(".ipynb"):
+        return [(None, text)]
+    try:
+        nb = nbformat.reads(text, as_version=4)
+    except Exception as exc:  # noqa: BLE001 - any malformed notebook
+        raise SubmissionError(f"`{name}` could not be read as a notebook ({exc}).") from None
+    return [(f"cell {i}", cell.source) for i, cell in enumerate(nb.cells, 1)
+            if cell.cell_type == "code"]
+
+
+def _without_magics(code):
+    """Replace IPython magic and shell lines with ``pass`` at the same indentation."""
+    out = []
+    for line in code.splitlines():
+        stripped = line.lstrip()
+        out.append(line[:len(line) - len(stripped)] + "pass"
+                   if stripped.startswith(("%", "!")) else line)
+    return "\n".join(out)
+
+
+def _is_literal(node):
+    try:
+        ast.literal_eval(node)
+        return True
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False
+
+
+def _kept(node, answer_names):
+    if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef,
+                         ast.ClassDef)):
+        return True
+    if isinstance(node, (ast.Assign, ast.AnnAssign)):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        names = {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+        return (node.value is not None and _is_literal(node.value)) or bool(
+            names & set(answer_names))
+    return False
+
+
+def _segment(node, lines, label):
+    """The node's own lines, cut at its columns (so ``a = 1; run()`` keeps only ``a = 1``)."""
+    decorated = getattr(node, "decorator_list", None)
+    first = decorated[0].lineno if decorated else node.lineno
+    chunk = [lines[i - 1] if i <= len(lines) else "" for i in range(first, node.end_lineno + 1)]
+    chunk[-1] = chunk[-1][:node.end_col_offset]
+    if not decorated:
+        chunk[0] = chunk[0][node.col_offset:]
+    return [(text, f"{label}, line {i}" if label else f"line {i}")
+            for i, text in enumerate(chunk, first)]
+
+
+def extract(path, answer_names=()):
+    """The kept source of a submission, with each line's origin, warnings and functions."""
+    result = Extracted()
+    future, body = [], []
+    for label, code in read_cells(path):
+        code = _without_magics(code)
+        try:
+            tree = ast.parse(code)
+        except (SyntaxError, ValueError) as exc:
+            place = f"{label}, line {getattr(exc, 'lineno', '?')}" if label else \
+                f"line {getattr(exc, 'lineno', '?')}"
+            result.warnings.append(
+                f"Syntax error in {place}: {getattr(exc, 'msg', exc)}. Nothing in "
+                f"{label or 'the file'} could be graded; fix it and resubmit.")
+            continue
+        lines = code.splitlines()
+        for node in tree.body:
+            if not _kept(node, answer_names):
+                result.dropped += 1
+            elif isinstance(node, ast.ImportFrom) and node.module == "__future__":
+                future.append(_segment(node, lines, label))
+            else:
+                body.append(_segment(node, lines, label))
+    for chunk in future + body:
+        for text, origin in chunk:
+            result.origins.append(origin)
+            result.source += text + "\n"
+    for node in ast.parse(result.source).body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            result.functions[node.name] = node
+    return result
+
+
+def is_stub(fn):
+    """True if a function's body is only a docstring and ``...``/``pass``/``raise NotImplementedError``."""
+    body = [s for s in fn.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant)
+                                       and isinstance(s.value.value, str))]
+    for stmt in body:
+        if isinstance(stmt, ast.Pass) or (isinstance(stmt, ast.Expr)
+                                          and isinstance(stmt.value, ast.Constant)
+                                          and stmt.value.value is Ellipsis):
+            continue
+        if isinstance(stmt, ast.Raise) and "NotImplementedError" in ast.unparse(stmt):
+            continue
+        return False
+    return True
+

@@ -1,0 +1,84 @@
+"""Grade one submission: read it, run it sandboxed, compare, score (trusted side)."""
+
+import time
+from dataclasses import dataclass, field
+
+from . import references
+from .cases import select
+from .compare import Outcome, compare, entries_of
+from .extract import SubmissionError, extract, is_stub
+from .problems import PARAM_SHAPES
+from .sandbox import TIMEOUT_PER_FUNCTION, run_submission
+from .score import load_rubric, score
+
+@dataclass
+class Grading:
+    submission: str
+    public_only: bool
+    cases: list
+    outcomes: dict                 # case id -> Outcome
+    scores: list                   # [GroupScore]
+    rubric: dict
+    warnings: list = field(default_factory=list)
+    origins: list = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def points(self):
+        return round(sum(s.points for s in self.scores), 2)
+
+    @property
+    def max_points(self):
+        return round(sum(s.max_points for s in self.scores), 2)
+
+def plan_for(cases, arrays):
+    """{case id: {param: {"shape", "keys"}}}: what the child must record, from the references."""
+    plan = {}
+    for case in cases:
+        expected = references.split(arrays, case.id, "expected")
+        plan[case.id] = {p: {"shape": list(shape), "keys": entries_of(expected, p)[1:]}
+                         for p, shape in PARAM_SHAPES[case.problem].items()}
+    return plan
+
+def load_warning_text(w, origins):
+    where = origins[w["line"] - 1] if 0 < w.get("line", 0) <= len(origins) else "the submission"
+    if w.get("import"):
+        return (f"The import at {where} failed in the grading environment "
+                f"({w['type']}: {w['message']}); grading went on without it.")
+    return f"Loading {where} raised {w['type']}: {w['message']}; grading went on without it."
+
+def grade(path, public_only=False, timeout=TIMEOUT_PER_FUNCTION):
+    started = time.monotonic()
+    cases = select(public_only)
+    rubric = load_rubric()
+    outcomes = {}
+    try:
+        kept = extract(path)
+    except SubmissionError as exc:
+        outcomes = {c.id: Outcome(False, error={"kind": "unreadable"}) for c in cases}
+        return Grading(str(path), public_only, cases, outcomes, score(cases, outcomes, rubric),
+                       rubric, warnings=[str(exc)], seconds=time.monotonic() - started)
+    arrays = references.load(public_only)
+    keys = plan_for(cases, arrays)
+    to_run = {}
+    for case in cases:
+        fn = kept.functions.get(case.function)
+        if fn is None:
+            outcomes[case.id] = Outcome(False, error={"kind": "missing-function"})
+        elif is_stub(fn):
+            outcomes[case.id] = Outcome(False, error={"kind": "not-implemented"})
+        else:
+            to_run.setdefault(case.function, []).append((case, keys[case.id]))
+    runs = run_submission(kept.source, to_run, arrays, timeout)
+    warnings = list(kept.warnings)
+    for function, fr in runs.items():
+        for w in fr.load_warnings:
+            text = load_warning_text(w, kept.origins)
+            if text not in warnings:
+                warnings.append(text)
+        for case, _ in to_run[function]:
+            expected = references.split(arrays, case.id, "expected")
+            outcomes[case.id] = compare(expected, fr.runs[case.id],
+                                        list(PARAM_SHAPES[case.problem]), case.steps)
+    return Grading(str(path), public_only, cases, outcomes, score(cases, outcomes, rubric),
+                   rubric, warnings, kept.origins, time.monotonic() - started)

@@ -1,0 +1,157 @@
+"""Feedback a student can act on, in Markdown (Gradescope renders it; terminals read it)."""
+
+from .cases import OPTIMIZERS
+from .problems import PARAM_SHAPES
+
+PROBLEMS = {
+    "stream": "a fixed gradient stream over parameters `scalar` (shape ()), `vector` (4,) and "
+              "`matrix` (3, 2); some steps give a parameter no gradient (it is then not passed)",
+    "quadratic": "an ill-conditioned 2-D quadratic (gradient depends on the parameter)",
+    "rosenbrock": "the Rosenbrock function (gradient depends on the parameter)",
+    "mlp": "a tiny tanh MLP with parameters `W1` (3, 4), `b1` (4,), `w2` (4,), `b2` ()",
+}
+FLOAT32_REL = (1e-9, 1e-5)  # a param off by this much relative, state fine: float32 arithmetic
+
+
+def fmt(x):
+    return f"{x:.6g}" if abs(x) < 1e-3 or abs(x) >= 1e4 else f"{x:.12g}"
+
+
+def config_text(case):
+    parts = [f"{k}={v}" for k, v in case.config.items()]
+    if case.schedule:
+        parts.append(f"lr schedule {case.schedule} (the `lr` argument changes between calls)")
+    return ", ".join(parts)
+
+
+def traceback_text(frames, origins):
+    lines = []
+    for lineno, name, text in frames[-6:]:
+        where = origins[lineno - 1] if 0 < lineno <= len(origins) else f"line {lineno}"
+        lines.append(f"  {where}, in {name}: {text}")
+    return "\n".join(lines)
+
+
+def error_text(err, fn, origins):
+    """One short paragraph for a run error record."""
+    kind = err.get("kind")
+    at = (f" at step {err['step']} (parameter `{err['param']}`)"
+          if err.get("step") and err.get("param") else "")
+    if kind == "not-implemented":
+        return f"`{fn}` is not implemented yet: its body is still `...`."
+    if kind == "missing-function":
+        return (f"No top-level function named `{fn}` was found. Define it with exactly this "
+                f"name and signature (a cell with a syntax error is skipped whole).")
+    if kind == "exception":
+        tb = traceback_text(err.get("frames") or [], origins)
+        return (f"`{fn}` raised `{err.get('type')}: {err.get('message')}`{at}."
+                + (f"\n\n```\n{tb}\n```" if tb else ""))
+    if kind == "returned-none":
+        return (f"`{fn}` returned `None`{at}: it must return the updated parameter "
+                f"(e.g. `return param - lr * ...`).")
+    if kind == "dtype":
+        return (f"{err.get('what')} has dtype `{err.get('dtype')}`{at}; it must be float64. "
+                "Do not convert to float32 or to integers: compute in float64 throughout.")
+    if kind == "not-an-array":
+        return f"{err.get('what')} is a `{err.get('type')}`{at}, not an array of numbers."
+    if kind == "shape":
+        return (f"{err.get('what')} has shape {tuple(err.get('got', ()))}{at}; expected "
+                f"{tuple(err.get('expected', ()))}, the parameter's shape.")
+    if kind == "grad-mutated":
+        return (f"`{fn}` modified `grad` in place{at}. A training loop may reuse the gradient: "
+                "write `g = grad + ...` rather than `grad += ...` or `grad *= ...`.")
+    if kind == "missing-state-key":
+        present = ", ".join(f"`{k}`" for k in err.get("present", [])) or "nothing"
+        hint = (" `state` is empty after the call: fill the dict you are given "
+                "(`state[\"step\"] = ...`) instead of rebinding `state = {...}`."
+                if not err.get("present") else " Use torch's state names.")
+        return (f"After the update{at}, `state` has no `\"{err.get('key')}\"` "
+                f"(it holds {present}).{hint}")
+    if kind == "timeout":
+        return (f"`{fn}` did not finish within {err.get('seconds', 0):.0f} s (an infinite loop, "
+                "or a very slow update?); its remaining cases were not run.")
+    if kind == "crash":
+        return (f"The process running `{fn}` ended abruptly (exit code {err.get('exit_code')}): "
+                "a call to `sys.exit`/`os._exit`, or a crash. Its remaining cases were not run.")
+    if kind == "not-run":
+        return f"Not run: an earlier case of `{fn}` timed out or crashed."
+    if kind == "unreadable":
+        return "The submission could not be read (see above)."
+    return f"The grader received malformed output while running `{fn}`; nothing was trusted."
+
+
+def divergence_text(outcome, case):
+    shape = PARAM_SHAPES[case.problem][outcome.param]
+    bad = ", ".join(f"`{d.entry}`" for d in outcome.diffs)
+    good = ", ".join(f"`{e}`" for e in outcome.matching)
+    lines = [f"Diverged from torch at **step {outcome.step}**, parameter `{outcome.param}` "
+             f"(shape {shape}): {bad} differ{'s' if len(outcome.diffs) == 1 else ''}"
+             + (f"; {good} still match{'es' if len(outcome.matching) == 1 else ''}." if good
+                else ".")]
+    if outcome.steps_matched:
+        lines[0] += f" Steps 1–{outcome.steps_matched} matched."
+    lines += ["", "| entry | index | expected (torch) | yours | abs. error | rel. error |",
+              "|---|---|---|---|---|---|"]
+    for d in outcome.diffs:
+        lines.append(f"| `{d.entry}` | {list(d.index)} | {fmt(d.expected)} | {fmt(d.got)} | "
+                     f"{d.max_abs:.2g} | {d.max_rel:.2g} |")
+    if any(d.nonfinite for d in outcome.diffs):
+        lines += ["", "Your values include NaN or inf where torch's are finite: look for a "
+                      "division by zero or a square root of a negative number."]
+    elif all(d.entry == "param" or d.max_rel < FLOAT32_REL[1] for d in outcome.diffs) and all(
+            FLOAT32_REL[0] < d.max_rel < FLOAT32_REL[1] for d in outcome.diffs):
+        lines += ["", "The error is tiny (about 1e-7 relative): the typical size of float32 "
+                      "arithmetic. Keep every array float64 (no `astype(np.float32)`, no "
+                      "`dtype=np.float32`)."]
+    return "\n".join(lines)
+
+
+def case_text(case, outcome, origins):
+    fn = case.function
+    head = (f"**{'Public' if case.public else 'Hidden'} case** `{fn}({config_text(case)})` "
+            f"on {PROBLEMS[case.problem]}, {case.steps} steps.")
+    body = divergence_text(outcome, case) if outcome.step else error_text(
+        outcome.error or {}, fn, origins)
+    if outcome.step and outcome.error:
+        body += "\n\nThen: " + error_text(outcome.error, fn, origins)
+    return f"{head}\n\n{body}"
+
+
+def group_text(grading, gs):
+    """The Markdown of one rubric group: a summary line, then each failing case."""
+    mine = [c for c in grading.cases if c.optimizer == gs.optimizer and c.group == gs.group]
+    out = [f"{gs.passed}/{gs.total} cases match torch.optim: {gs.points:g}/{gs.max_points:g} "
+           "points."]
+    failing = [c for c in mine if not grading.outcomes[c.id].passed]
+    shown = failing[:3]
+    for case in shown:
+        out += ["", case_text(case, grading.outcomes[case.id], grading.origins)]
+    if len(failing) > len(shown):
+        out += ["", f"({len(failing) - len(shown)} more failing case(s) of this group not shown: "
+                    "fix the ones above first.)"]
+    return "\n".join(out)
+
+
+def summary(grading):
+    """The whole report: score, warnings, a table per optimizer, then failing cases."""
+    scope = "public cases only" if grading.public_only else "public and hidden cases"
+    out = [f"# {grading.rubric['title']}: autograder report", "",
+           f"**Score: {grading.points:g} / {grading.max_points:g}** ({scope}; "
+           f"{sum(o.passed for o in grading.outcomes.values())}/{len(grading.outcomes)} cases "
+           "pass)"]
+    if grading.warnings:
+        out += ["", "**Warnings**", ""] + [f"- {w}" for w in grading.warnings]
+    for optimizer, spec in grading.rubric["optimizers"].items():
+        groups = [s for s in grading.scores if s.optimizer == optimizer]
+        if not groups:
+            continue
+        got = sum(s.points for s in groups)
+        total = sum(s.max_points for s in groups)
+        out += ["", f"## {spec['title']} (`{OPTIMIZERS[optimizer][0]}`): {got:g} / {total:g}", "",
+                "| feature | cases | points |", "|---|---|---|"]
+        out += [f"| {s.title} | {s.passed}/{s.total} | {s.points:g}/{s.max_points:g} |"
+                for s in groups]
+        for s in groups:
+            if s.passed < s.total:
+                out += ["", f"### {spec['title']}: {s.title}", "", group_text(grading, s)]
+    return "\n".join(out) + "\n"

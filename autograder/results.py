@@ -1,0 +1,72 @@
+"""Gradescope's ``results.json`` from a grading, written atomically (trusted side)."""
+
+import json
+import os
+import platform
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from .report import group_text, summary
+
+
+def _finite(x):
+    return x if x is None or np.isfinite(x) else str(x)
+
+
+def results(grading):
+    """The results dict: one test per rubric group, Markdown feedback, tags, extra data."""
+    tests = []
+    numbering = {}
+    for gs in grading.scores:
+        spec = grading.rubric["optimizers"][gs.optimizer]
+        major = numbering.setdefault(gs.optimizer, len(numbering) + 1)
+        minor = sum(1 for t in tests if t["tags"][0] == gs.optimizer) + 1
+        tests.append({
+            "name": f"{spec['title']}: {gs.title}",
+            "number": f"{major}.{minor}",
+            "score": gs.points,
+            "max_score": gs.max_points,
+            "status": "passed" if gs.passed == gs.total else "failed",
+            "output": group_text(grading, gs),
+            "output_format": "md",
+            "tags": [gs.optimizer, gs.group],
+            "visibility": "visible",
+            "extra_data": {"cases_passed": gs.passed, "cases": gs.total},
+        })
+    failing = {cid: {"step": o.step, "param": o.param,
+                     "error": (o.error or {}).get("kind"),
+                     "max_abs": _finite(max((d.max_abs for d in o.diffs), default=None))}
+               for cid, o in grading.outcomes.items() if not o.passed}
+    return {
+        "score": grading.points,
+        "execution_time": round(grading.seconds, 3),
+        "output": summary(grading),
+        "output_format": "md",
+        "test_output_format": "md",
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": tests,
+        "extra_data": {
+            "public_only": grading.public_only,
+            "cases": len(grading.outcomes),
+            "cases_passed": sum(o.passed for o in grading.outcomes.values()),
+            "failing_cases": failing,
+            "versions": {"python": platform.python_version(), "numpy": np.__version__},
+        },
+    }
+
+
+def write_atomic(path, data):
+    """Write JSON to ``path`` via a temporary file in the same folder and a rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".results-", suffix=".json")
+    try:
+        with os.fdopen(fd, "w") as f:
+            json.dump(data, f, indent=1, allow_nan=False)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

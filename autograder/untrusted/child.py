@@ -1,0 +1,163 @@
+"""Run one step function of a submission over a list of cases (in the child process).
+
+Reads one request frame on stdin: the kept submission source, the function
+name, and each case's config and inputs. For each case it loads the source
+afresh (so module globals never carry over), drives the step function as a
+torch optimizer would drive its parameters, and writes one frame per case to
+the original stdout: the trajectory it recorded, and the first error, if any.
+The submission's own prints go to stderr.
+"""
+
+import ast
+import builtins
+import os
+import sys
+import traceback
+
+import numpy as np
+
+from autograder import wire
+from autograder.problems import gradients
+
+FILENAME = "<submission>"
+
+
+class StepError(Exception):
+    """A step function misbehaved; ``info`` is the error record sent to the parent."""
+
+    def __init__(self, kind, **info):
+        super().__init__(kind)
+        self.info = {"kind": kind, **info}
+
+
+def submission_frames(tb, lines):
+    """The submission's own traceback frames: [(line, function, text)]."""
+    return [(f.lineno, f.name, lines[f.lineno - 1].strip() if 0 < f.lineno <= len(lines) else "")
+            for f in traceback.extract_tb(tb) if f.filename == FILENAME]
+
+
+def load(nodes, lines):
+    """Execute the kept top-level statements one by one into a fresh namespace."""
+    namespace = {"__name__": "submission", "__builtins__": builtins}
+    warnings = []
+    for node in nodes:
+        try:
+            exec(compile(ast.Module([node], []), FILENAME, "exec"), namespace)
+        except BaseException as exc:  # noqa: BLE001 - a submission may raise anything
+            warnings.append({"line": node.lineno, "type": type(exc).__name__,
+                             "message": str(exc)[:300],
+                             "frames": submission_frames(exc.__traceback__, lines),
+                             "import": isinstance(node, (ast.Import, ast.ImportFrom))})
+    return namespace, warnings
+
+
+def as_float64(value, what, kinds=""):
+    """``value`` as a float64 array; its dtype must be float64 or of one of ``kinds``."""
+    try:
+        array = np.asarray(value)
+    except BaseException:  # noqa: BLE001
+        raise StepError("not-an-array", what=what, type=type(value).__name__) from None
+    if array.dtype != np.float64 and array.dtype.kind not in kinds:
+        raise StepError("dtype", what=what, dtype=str(array.dtype), type=type(value).__name__)
+    return np.array(array, dtype=np.float64, order="C")
+
+
+def run_case(fn, case, inputs, lines):
+    """Drive ``fn`` over one case; returns (trajectory arrays, steps completed, error)."""
+    params = {name: np.array(inputs["init"][name], dtype=np.float64)
+              for name in case["state_keys"]}
+    config = {k: tuple(v) if isinstance(v, list) else v for k, v in case["config"].items()}
+    states = {name: {} for name in params}
+    updated = {name: False for name in params}
+    trace = {}
+    for t in range(case["steps"]):
+        try:
+            grads = gradients(case["problem"], {k: v.copy() for k, v in params.items()},
+                              inputs["data"], t)
+            for name in params:
+                if inputs["mask"][name][t]:
+                    params[name] = step_param(fn, params[name], grads[name], states[name],
+                                              config={**config, "lr": float(inputs["lrs"][t])},
+                                              name=name, lines=lines)
+                    updated[name] = True
+                record(trace, name, params[name], states[name], updated[name],
+                       case["state_keys"][name])
+        except StepError as err:
+            return trace, t, {**err.info, "step": t + 1, "param": name}
+    return trace, case["steps"], None
+
+
+def step_param(fn, param, grad, state, *, config, name, lines):
+    grad_seen = np.array(grad, dtype=np.float64, order="C")
+    grad_copy = grad_seen.copy()
+    try:
+        result = fn(param, grad_seen, state, **config)
+    except BaseException as exc:  # noqa: BLE001 - SystemExit and KeyboardInterrupt too
+        raise StepError("exception", type=type(exc).__name__, message=str(exc)[:500],
+                        frames=submission_frames(exc.__traceback__, lines)) from None
+    if result is None:
+        raise StepError("returned-none", state_empty=not state)
+    result = as_float64(result, "the returned parameter")
+    if result.shape != param.shape:
+        raise StepError("shape", what="the returned parameter", got=list(result.shape),
+                        expected=list(param.shape))
+    if not np.array_equal(grad_seen, grad_copy, equal_nan=True):
+        raise StepError("grad-mutated")
+    return result
+
+
+def record(trace, name, param, state, updated, keys):
+    trace.setdefault(f"param/{name}", []).append(param.copy())
+    for key in keys:
+        shape = () if key == "step" else param.shape
+        if not updated:
+            value = np.full(shape, np.nan)
+        elif key not in state:
+            raise StepError("missing-state-key", key=key, present=sorted(map(str, state))[:10])
+        else:
+            value = as_float64(state[key], f'state["{key}"]', kinds="iuf")
+            if value.shape != shape:
+                raise StepError("shape", what=f'state["{key}"]', got=list(value.shape),
+                                expected=list(shape))
+        trace.setdefault(f"state/{name}/{key}", []).append(value)
+
+
+def unpack_inputs(arrays, case_id):
+    inputs = {"init": {}, "mask": {}, "data": {}}
+    prefix = f"{case_id}/inputs/"
+    for key, value in arrays.items():
+        if key.startswith(prefix):
+            part, _, rest = key[len(prefix):].partition("/")
+            if part == "lrs":
+                inputs["lrs"] = value
+            else:
+                inputs[part][rest] = value
+    return inputs
+
+
+def main():
+    request = sys.stdin.buffer.read()
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)  # the submission's prints must not reach the frame stream
+    ((meta, arrays),) = wire.split_frames(request)
+    source = meta["source"]
+    lines = source.splitlines()
+    nodes = ast.parse(source, FILENAME).body
+    for index, case in enumerate(meta["cases"]):
+        namespace, warnings = load(nodes, lines)
+        fn = namespace.get(meta["function"])
+        if index == 0:
+            out.write(wire.encode({"load_warnings": warnings}))
+            out.flush()
+        if not callable(fn):
+            trace, done, error = {}, 0, {"kind": "missing-function", "step": 1, "param": None}
+        else:
+            trace, done, error = run_case(fn, case, unpack_inputs(arrays, case["id"]), lines)
+        arrays_out = {key: np.stack(values) for key, values in trace.items() if values}
+        out.write(wire.encode({"case": case["id"], "completed": done, "error": error},
+                              arrays_out))
+        out.flush()
+
+
+if __name__ == "__main__":
+    main()
