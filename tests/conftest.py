@@ -1,0 +1,71 @@
+"""Shared fixtures: paths, and gradings cached per submission (grading is the slow part)."""
+
+import functools
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from autograder.grade import grade
+
+ROOT = Path(__file__).resolve().parent.parent
+SOLUTION = ROOT / "solutions" / "optimizers.py"
+SKELETON = ROOT / "student_template" / "optimizers.py"
+SUBMISSIONS = Path(__file__).resolve().parent / "submissions"
+SCHEMA = json.loads((Path(__file__).resolve().parent / "gradescope_results.schema.json").read_text())
+
+
+@functools.lru_cache(maxsize=None)
+def graded(path, public_only=False):
+    return grade(path, public_only=public_only)
+
+
+def failing(grading):
+    return {c.id for c in grading.cases if not grading.outcomes[c.id].passed}
+
+
+def assert_valid_results(data):
+    jsonschema.validate(data, SCHEMA)
+    json.dumps(data, allow_nan=False)
+
+
+@pytest.fixture
+def write(tmp_path):
+    """Write a submission file into tmp_path and return its path."""
+    def _write(text, name="submission.py"):
+        path = tmp_path / name
+        path.write_text(text)
+        return path
+    return _write
+
+
+def max_relative_errors(path):
+    """{case id: largest |got - torch| / max(|torch|, 1e-3)} over every entry and step."""
+    import numpy as np
+
+    from autograder import references
+    from autograder.cases import CASES
+    from autograder.extract import extract
+    from autograder.grade import plan_for
+    from autograder.sandbox import run_submission
+
+    arrays = references.load()
+    keys = plan_for(CASES, arrays)
+    plan = {}
+    for case in CASES:
+        plan.setdefault(case.function, []).append((case, keys[case.id]))
+    runs = run_submission(extract(path).source, plan, arrays)
+    errors = {}
+    for function, fr in runs.items():
+        for case, _ in plan[function]:
+            run = fr.runs[case.id]
+            assert run.error is None and run.completed == case.steps, (case.id, run.error)
+            worst = 0.0
+            for key, want in references.split(arrays, case.id, "expected").items():
+                known = ~np.isnan(want)
+                got = run.trace[key][known]
+                worst = max(worst, float(np.max(np.abs(got - want[known])
+                                                / np.maximum(np.abs(want[known]), 1e-3))))
+            errors[case.id] = worst
+    return errors

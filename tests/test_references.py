@@ -1,0 +1,89 @@
+"""References come from torch only, are reproducible bit for bit, and are split public/hidden."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from autograder import references
+from autograder.cases import CASES, OPTIMIZERS
+from autograder.problems import PARAM_SHAPES, gradients
+from autograder.score import load_rubric
+
+
+def test_stored_references_equal_a_fresh_torch_run():
+    assert references.check() == []
+
+
+def test_provenance_records_versions_and_every_case():
+    prov = json.loads(references.PROVENANCE.read_text())
+    assert prov["torch"] == torch.__version__
+    assert prov["numpy"] == np.__version__
+    assert prov["dtype"] == "float64" and prov["device"] == "cpu"
+    assert set(prov["cases"]) == {c.id for c in CASES}
+    for case in CASES:
+        entry = prov["cases"][case.id]
+        assert entry["seed"] == case.seed and entry["public"] == case.public
+        assert entry["torch_class"] == OPTIMIZERS[case.optimizer][1]
+
+
+def test_hidden_cases_are_only_in_the_hidden_file():
+    def case_ids(path):
+        with np.load(path) as npz:
+            return {key.split("/")[0] for key in npz.files}
+    assert case_ids(references.FILES[True]) == {c.id for c in CASES if c.public}
+    assert case_ids(references.FILES[False]) == {c.id for c in CASES if not c.public}
+
+
+def test_every_rubric_group_has_public_and_hidden_cases_of_at_least_seven_steps():
+    rubric = load_rubric()
+    for optimizer, spec in rubric["optimizers"].items():
+        for group in spec["groups"]:
+            mine = [c for c in CASES if (c.optimizer, c.group) == (optimizer, group)]
+            assert any(c.public for c in mine) and any(not c.public for c in mine), group
+    assert {(c.optimizer, c.group) for c in CASES} == {
+        (o, g) for o, spec in rubric["optimizers"].items() for g in spec["groups"]}
+    assert all(c.steps >= 7 for c in CASES)
+    assert sum(s["points"] for o in rubric["optimizers"].values()
+               for s in o["groups"].values()) == rubric["total"] == 100
+
+
+def test_cases_cover_the_configs_that_expose_quiet_bugs():
+    def some(pred):
+        return any(pred(c) for c in CASES)
+    assert some(lambda c: c.schedule)
+    assert some(lambda c: c.config.get("dampening") == 0.5)
+    assert some(lambda c: c.config.get("eps") == 0.1)
+    assert some(lambda c: c.config.get("maximize") and c.config.get("weight_decay"))
+    assert some(lambda c: c.config.get("centered") and c.config.get("momentum"))
+    for key in ("amsgrad", "lr_decay", "initial_accumulator_value", "nesterov"):
+        assert some(lambda c, k=key: c.config.get(k)), key
+    assert {c.problem for c in CASES} == {"stream", "quadratic", "rosenbrock", "mlp"}
+    assert {len(s) for s in PARAM_SHAPES["stream"].values()} == {0, 1, 2}
+    masks = [references.split(references.load(), c.id, "inputs") for c in CASES
+             if c.problem == "stream"][0]
+    assert not all(masks[f"mask/{p}"].all() for p in PARAM_SHAPES["stream"])
+
+
+def _torch_loss(problem, p, data):
+    if problem == "quadratic":
+        d = p["x"] - data["c"]
+        return 0.5 * d @ data["H"] @ d
+    if problem == "rosenbrock":
+        x0, x1 = p["x"]
+        return (1 - x0) ** 2 + 10 * (x1 - x0 ** 2) ** 2
+    hidden = torch.tanh(data["X"] @ p["W1"] + p["b1"])
+    return torch.mean((hidden @ p["w2"] + p["b2"] - data["y"]) ** 2)
+
+
+@pytest.mark.parametrize("problem", ["quadratic", "rosenbrock", "mlp"])
+def test_problem_gradients_equal_torch_autograd(problem):
+    case = next(c for c in CASES if c.problem == problem)
+    inputs = references.make_inputs(case, torch)
+    params = {k: torch.tensor(v, requires_grad=True) for k, v in inputs["init"].items()}
+    data = {k: torch.tensor(v) for k, v in inputs["data"].items()}
+    _torch_loss(problem, params, data).backward()
+    ours = gradients(problem, inputs["init"], inputs["data"], 0)
+    for name, p in params.items():
+        np.testing.assert_allclose(ours[name], p.grad.numpy(), rtol=1e-12, atol=1e-14)
