@@ -143,7 +143,8 @@ def extract(path, answer_names=()):
 
 
 def is_stub(fn):
-    """True if a function's body is only a docstring and ``...``/``pass``/``raise NotImplementedError``."""
+    """True if a function's body holds only a docstring, ``...``, ``pass`` or
+    ``raise NotImplementedError``: the untouched skeleton."""
     body = [s for s in fn.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant)
                                        and isinstance(s.value.value, str))]
     for stmt in body:

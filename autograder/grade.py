@@ -11,6 +11,7 @@ from .problems import PARAM_SHAPES
 from .sandbox import TIMEOUT_PER_FUNCTION, run_submission
 from .score import load_rubric, score
 
+
 @dataclass
 class Grading:
     submission: str

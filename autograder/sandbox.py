@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,13 +51,12 @@ def request_for(source, function, cases, arrays):
     return wire.encode({"source": source, "function": function, "cases": metas}, inputs)
 
 
-def start(request):
-    proc = subprocess.Popen(
+def start():
+    return subprocess.Popen(
         [sys.executable, "-I", "-c", CHILD, PACKAGE_PARENT],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
         start_new_session=True, env={"PATH": os.environ.get("PATH", ""),
                                      "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"})
-    return proc
 
 
 def finish(proc, request, deadline):
@@ -99,25 +99,27 @@ def validate(meta, arrays, case, keys):
     return Run(trace=trace, completed=completed, error=error)
 
 
-def run_submission(source, plan, arrays, timeout=TIMEOUT_PER_FUNCTION):
-    """Run every function of ``plan`` ({function: [(case, state_keys)]}) concurrently.
+def run_function(source, function, cases, arrays, timeout):
+    """One child for one function's cases, with its own wall-clock deadline."""
+    request = request_for(source, function,
+                          [(c, {p: k["keys"] for p, k in keys.items()}) for c, keys in cases],
+                          arrays)
+    started = time.monotonic()
+    out, timed_out, code = finish(start(), request, started + timeout)
+    return collect(cases, out, timed_out, code, time.monotonic() - started, timeout)
+
+
+def run_submission(source, plan, arrays, timeout=TIMEOUT_PER_FUNCTION, jobs=2):
+    """Run every function of ``plan`` ({function: [(case, state_keys)]}), ``jobs`` at a time.
 
     ``state_keys`` maps each parameter to {"shape": ..., "keys": [torch's state keys]}.
-    Returns {function: FunctionRun}.
+    A child's deadline starts when it starts, so a hanging function cannot eat
+    another's time. Returns {function: FunctionRun}.
     """
-    started = time.monotonic()
-    procs = {}
-    for function, cases in plan.items():
-        request = request_for(source, function,
-                              [(c, {p: k["keys"] for p, k in keys.items()}) for c, keys in cases],
-                              arrays)
-        procs[function] = (start(request), request)
-    results = {}
-    for function, (proc, request) in procs.items():
-        out, timed_out, code = finish(proc, request, started + timeout)
-        results[function] = collect(plan[function], out, timed_out, code,
-                                    time.monotonic() - started, timeout)
-    return results
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = {f: pool.submit(run_function, source, f, cases, arrays, timeout)
+                   for f, cases in plan.items()}
+        return {f: future.result() for f, future in futures.items()}
 
 
 def collect(cases, out, timed_out, code, seconds, timeout):

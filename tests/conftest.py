@@ -12,11 +12,12 @@ from autograder.grade import grade
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTION = ROOT / "solutions" / "optimizers.py"
 SKELETON = ROOT / "student_template" / "optimizers.py"
-SUBMISSIONS = Path(__file__).resolve().parent / "submissions"
-SCHEMA = json.loads((Path(__file__).resolve().parent / "gradescope_results.schema.json").read_text())
+TESTS = Path(__file__).resolve().parent
+SUBMISSIONS = TESTS / "submissions"
+SCHEMA = json.loads((TESTS / "gradescope_results.schema.json").read_text())
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def graded(path, public_only=False):
     return grade(path, public_only=public_only)
 

@@ -3,8 +3,8 @@
 import pytest
 from conftest import failing, graded
 
-from examples.bugs import BUGS, write
 from autograder.score import load_rubric
+from examples.bugs import BUGS, write
 
 
 def expected_points(cases, fails):

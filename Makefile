@@ -1,0 +1,39 @@
+# Optimizers Lab. `make demo` and `make test` set everything up on a fresh clone.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements/*.txt | cksum | cut -d' ' -f1)
+SUBMISSIONS ?=
+OUT ?= build/grades
+
+.PHONY: demo test lint student solutions references check-references venv clean
+
+$(STAMP): requirements/runtime.txt requirements/dev.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@echo "Installing pinned requirements into $(VENV) (log: $(VENV)/install.log)..."
+	@$(PY) -m pip install --disable-pip-version-check -r requirements/dev.txt \
+		> $(VENV)/install.log 2>&1 || (tail -30 $(VENV)/install.log; exit 1)
+	@rm -f $(VENV)/.installed-* && touch $@
+
+venv: $(STAMP)
+
+demo: venv student solutions
+	$(PY) -m examples.demo
+
+test: venv lint
+	$(PY) -m pytest -q
+
+lint: venv
+	$(PY) -m ruff check .
+
+student solutions: venv
+	$(PY) assignment/build.py
+
+references: venv
+	$(PY) -m autograder references
+
+check-references: venv
+	$(PY) -m autograder references --check
+
+clean:
+	rm -rf build .pytest_cache .ruff_cache

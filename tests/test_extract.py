@@ -1,0 +1,73 @@
+"""Only imports, defs, classes and literal assignments are kept; experiments never run."""
+
+import zipfile
+
+import nbformat
+from conftest import SOLUTION
+
+from autograder.extract import extract
+from autograder.grade import grade
+from autograder.report import summary
+
+
+def notebook(tmp_path, cells, name="lab.ipynb"):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# Optimizers lab")] + [
+        nbformat.v4.new_code_cell(c) for c in cells]
+    path = tmp_path / name
+    nbformat.write(nb, path)
+    return path
+
+
+def test_notebook_experiments_magics_and_side_effects_are_dropped(tmp_path):
+    marker = tmp_path / "experiment-ran"
+    path = notebook(tmp_path, [
+        "%matplotlib inline\n!pip install nothing\nimport numpy as np",
+        SOLUTION.read_text(),
+        f"open({str(marker)!r}, 'w').write('x')\nfor i in range(10**9):\n    pass",
+        "LR = 0.1; open('x', 'w')\nSEEDS = (1, -2.5)\nlosses = [adam_step(1, 2, {})]",
+        "grader.check('adam')",
+    ])
+    kept = extract(path)
+    assert "open(" not in kept.source and "range(10**9)" not in kept.source
+    assert "LR = 0.1\n" in kept.source and "SEEDS = (1, -2.5)" in kept.source
+    assert "losses" not in kept.source and "grader" not in kept.source
+    assert "%matplotlib" not in kept.source and "!pip" not in kept.source
+    assert kept.origins[0] == "cell 2, line 3"  # every cell counts from the top, markdown too
+    grading = grade(path)
+    assert grading.points == 100
+    assert not marker.exists()
+
+
+def test_a_syntax_error_costs_that_cell_only_and_names_it(tmp_path):
+    answer = SOLUTION.read_text()
+    split = answer.index("def adagrad_step(")
+    path = notebook(tmp_path, [answer[:split], "def broken(:\n    pass", answer[split:]])
+    grading = grade(path)
+    assert grading.points == 100
+    assert "Syntax error in cell 3, line 1" in summary(grading)
+    path = notebook(tmp_path, [answer[:split], answer[split:] + "\nx = (\n"], "broken.ipynb")
+    grading = grade(path)
+    assert {c.optimizer for c in grading.cases if not grading.outcomes[c.id].passed} == {
+        "adagrad"}
+    assert "Syntax error in cell 3" in summary(grading)
+
+
+def test_future_imports_go_first_and_tracebacks_name_the_cell(tmp_path):
+    answer = SOLUTION.read_text().replace(
+        "    clr = lr /", "    raise RuntimeError('boom')\n    clr = lr /")
+    path = notebook(tmp_path, ["import numpy as np", answer, "from __future__ import annotations"])
+    kept = extract(path)
+    assert kept.source.startswith("from __future__ import annotations")
+    report = summary(grade(path))
+    line = answer.splitlines().index("    raise RuntimeError('boom')") + 1
+    assert f"cell 3, line {line}, in adagrad_step: raise RuntimeError('boom')" in report
+
+
+def test_otter_style_zip_is_read(tmp_path):
+    path = notebook(tmp_path, [SOLUTION.read_text()])
+    archive = tmp_path / "submission.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.write(path, "lab.ipynb")
+        zf.writestr("__MACOSX/._lab.ipynb", "junk")
+    assert grade(archive).points == 100

@@ -1,0 +1,108 @@
+"""Every way a submission can go wrong ends in a clear message, never a crash."""
+
+import pytest
+from conftest import SKELETON, SOLUTION, failing, graded
+
+from autograder.cases import OPTIMIZERS
+from autograder.grade import grade
+from autograder.report import summary
+
+ANSWER = SOLUTION.read_text()
+
+
+def outputs(grading, function):
+    from autograder.report import case_text
+    return [case_text(c, grading.outcomes[c.id], grading.origins)
+            for c in grading.cases if c.function == function and not grading.outcomes[c.id].passed]
+
+
+def test_untouched_skeleton_scores_zero_with_a_message_per_function():
+    grading = graded(SKELETON)
+    assert grading.points == 0
+    assert failing(grading) == {c.id for c in grading.cases}
+    report = summary(grading)
+    for function, _ in OPTIMIZERS.values():
+        assert f"`{function}` is not implemented yet" in report
+
+
+def _with(replace_old, replace_new):
+    assert replace_old in ANSWER
+    return ANSWER.replace(replace_old, replace_new, 1)
+
+
+CASES = {
+    "exception": (_with("    if decoupled:\n", "    if decoupled:\n        1 / 0\n"),
+                  "adamw_step", ["raised `ZeroDivisionError: division by zero`", "in _adam_update",
+                                "1 / 0"]),
+    "returned-none": (_with("    return param - clr * g / (np.sqrt(state[\"sum\"]) + eps)",
+                            "    param -= clr * g / (np.sqrt(state[\"sum\"]) + eps)"),
+                      "adagrad_step", ["returned `None`", "return the updated parameter"]),
+    "wrong-shape": (_with("    return param - lr * g\n",
+                          "    return (param - lr * g).reshape(-1, 1)\n"),
+                    "sgd_step", ["has shape", "the parameter's shape"]),
+    "float32-dtype": (_with("    return param - lr * g\n",
+                            "    return (param - lr * g).astype(np.float32)\n"),
+                      "sgd_step", ["dtype `float32`", "must be float64"]),
+    "renamed-state-key": (_with('state["square_avg"]', 'state["sq"]').replace(
+                              'state["square_avg"]', 'state["sq"]'),
+                          "rmsprop_step", ['no `"square_avg"`', "`sq`", "torch's state names"]),
+    "state-rebound": (_with('    if not state:\n        state["step"] = 0\n        state["sum"]',
+                            '    if not state:\n        state = {}\n        state["step"] = 0\n'
+                            '        state["sum"]'),
+                      "adagrad_step", ['no `"step"`', "instead of rebinding"]),
+    "sys-exit": (_with("    clr = lr /", "    import sys; sys.exit(3)\n    clr = lr /"),
+                 "adagrad_step", ["raised `SystemExit: 3`"]),
+    "nan": (_with("    return param - lr * g\n", "    return param - lr * g / 0.0\n"),
+            "sgd_step", ["NaN or inf"]),
+}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_failure_gets_its_own_message_and_costs_that_function_only(name, write):
+    source, function, phrases = CASES[name]
+    grading = grade(write(source))
+    assert failing(grading) == {c.id for c in grading.cases if c.function == function} - (
+        {c.id for c in grading.cases if c.optimizer == "adam"} if name == "exception" else set())
+    text = "\n".join(outputs(grading, function))
+    for phrase in phrases:
+        assert phrase in text, (phrase, text[:2000])
+
+
+def test_missing_function_is_named(write):
+    source = ANSWER.replace("def adagrad_step(", "def adagrad(")
+    grading = grade(write(source))
+    assert failing(grading) == {c.id for c in grading.cases if c.optimizer == "adagrad"}
+    assert "No top-level function named `adagrad_step`" in summary(grading)
+
+
+def test_infinite_loop_times_out_for_that_function_only(write):
+    source = _with("    beta1, beta2 = betas\n", "    beta1, beta2 = betas\n    while True: pass\n")
+    grading = grade(write(source), timeout=3)
+    assert failing(grading) == {c.id for c in grading.cases if c.optimizer in ("adam", "adamw")}
+    assert "did not finish within 3 s" in summary(grading)
+    assert grading.seconds < 15
+
+
+def test_exit_at_import_is_reported_and_costs_everything(write):
+    grading = grade(write("import os\nos._exit(0)\n" + ANSWER))
+    # os._exit(0) at the top level is not kept (not an import/def/literal), so it never runs.
+    assert grading.points == 100
+    grading = grade(write("import os\nclass Boom:\n    os._exit(0)\n" + ANSWER))
+    assert grading.points == 0
+    assert "ended abruptly" in summary(grading)
+
+
+def test_unreadable_submission_gets_a_message(tmp_path):
+    path = tmp_path / "submission.ipynb"
+    path.write_text("{not json")
+    grading = grade(path)
+    assert grading.points == 0
+    assert "could not be read as a notebook" in summary(grading)
+    grading = grade(tmp_path / "notes.txt")
+    assert "is not a notebook (.ipynb) or Python file (.py)" in summary(grading)
+
+
+def test_failed_import_is_a_warning_not_a_failure(write):
+    grading = grade(write("import matplotlib_not_installed_here as plt\n" + ANSWER))
+    assert grading.points == 100
+    assert "The import at line 1 failed in the grading environment" in summary(grading)
