@@ -7,7 +7,7 @@ from . import references
 from .cases import select
 from .compare import Outcome, compare, entries_of
 from .extract import SubmissionError, extract, is_stub
-from .problems import PARAM_SHAPES
+from .child.problems import PARAM_SHAPES
 from .sandbox import TIMEOUT_PER_FUNCTION, run_submission
 from .score import load_rubric, score
 

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from .cases import CASES, OPTIMIZERS
-from .problems import PARAM_SHAPES, gradients
+from .child.problems import PARAM_SHAPES, gradients
 
 DATA = Path(__file__).resolve().parent / "data"
 FILES = {True: DATA / "references-public.npz", False: DATA / "references-hidden.npz"}

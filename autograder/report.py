@@ -1,7 +1,7 @@
 """Feedback a student can act on, in Markdown (Gradescope renders it; terminals read it)."""
 
 from .cases import OPTIMIZERS
-from .problems import PARAM_SHAPES
+from .child.problems import PARAM_SHAPES
 
 PROBLEMS = {
     "stream": "a fixed gradient stream over parameters `scalar` (shape ()), `vector` (4,) and "

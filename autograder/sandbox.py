@@ -1,15 +1,31 @@
-"""Run a submission's step functions in child processes and collect plain arrays.
+"""Run a submission's step functions in sandboxed child processes (trusted side).
 
-The trusted side of the process boundary: one fresh interpreter per step
-function (so a crash, ``os._exit`` or a hang costs that function only), fed
-only the cases' inputs, never their expected values. What comes back is
-validated here before anything else sees it.
+One fresh interpreter per step function, so a crash, ``os._exit`` or hang costs
+that function only. Each child:
+
+* starts with ``python -I -S`` and a ``sys.path`` holding only a copy of
+  ``autograder/child`` and NumPy: torch, the answer key, the grader's own modules
+  and its reference data are not importable (as on Gradescope, whose image has
+  none of them);
+* when the grader runs as root (Gradescope), runs as an unprivileged user that
+  can read neither the hidden references nor the results folder;
+* gets the cases' inputs in a request file and writes its frames to a file the
+  parent opened for it, so its output is bounded by its file-size limit;
+* lives under CPU, address-space, file-size, process-count and open-file limits
+  and a wall-clock deadline, and every process it leaves behind (double-forked
+  daemons included) is killed before the grader goes on.
+
+What comes back is validated here before anything else sees it.
 """
 
+import ctypes
 import os
+import pwd
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -17,12 +33,24 @@ from pathlib import Path
 
 import numpy as np
 
-from . import wire
+from .child import wire
 
-PACKAGE_PARENT = str(Path(__file__).resolve().parent.parent)
-CHILD = ("import sys; sys.path.insert(0, sys.argv[1]); "
-         "from autograder.untrusted.child import main; main()")
-TIMEOUT_PER_FUNCTION = 20.0  # seconds of wall clock for all of one function's cases
+PACKAGE = Path(__file__).resolve().parent
+CHILD_PACKAGE = PACKAGE / "child"
+# Readable by root only whenever children run as the sandbox user: the references (hidden
+# ones included) and, in the instructor's repository, the answer key and its source.
+PROTECTED = [PACKAGE / "data", PACKAGE.parent / "solutions", PACKAGE.parent / "assignment"]
+BOOT = ("import sys; sys.path[:0] = [sys.argv[1]]; "
+        "from autograder.child.main import main; main()")
+TIMEOUT_PER_FUNCTION = 20.0   # wall-clock seconds for all of one function's cases
+TIMEOUT_PER_SUBMISSION = 120.0
+SANDBOX_USER = "olab-sandbox"
+LIMITS = {
+    "address_space": 512 * 2**20,  # two children + the grader fit in Gradescope's 768 MB
+    "file_size": 16 * 2**20,
+    "open_files": 64,
+}
+CHILD_PROCESSES = 64           # the sandbox user's processes (or, unprivileged, ours + this)
 
 
 @dataclass
@@ -40,89 +68,266 @@ class FunctionRun:
     seconds: float
 
 
-def request_for(source, function, cases, arrays):
+def sandbox_identity(user=SANDBOX_USER):
+    """(uid, gid) to run children as: the sandbox user when we are root, else None."""
+    if os.geteuid() != 0:
+        return None
+    try:
+        entry = pwd.getpwnam(user)
+    except KeyError:
+        subprocess.run(["useradd", "--system", "--no-create-home", "--shell",
+                        "/usr/sbin/nologin", user], check=False, capture_output=True)
+        try:
+            entry = pwd.getpwnam(user)
+        except KeyError:
+            entry = pwd.getpwnam("nobody")
+    return entry.pw_uid, entry.pw_gid
+
+
+_INTERPRETERS = {}
+
+
+def child_interpreter(identity):
+    """A Python of our version the sandbox user may execute (ours may sit in root's home)."""
+    if identity not in _INTERPRETERS:
+        version = f"{sys.version_info.major}.{sys.version_info.minor}"
+        found = None
+        for exe in (sys.executable, f"/usr/bin/python{version}", f"/usr/local/bin/python{version}"):
+            user = dict(user=identity[0], group=identity[1], extra_groups=[]) if identity else {}
+            try:
+                done = subprocess.run([exe, "-I", "-S", "-c", "import sys; print(sys.version[:5])"],
+                                      capture_output=True, text=True, timeout=10, cwd="/", **user)
+            except (OSError, subprocess.SubprocessError):
+                continue
+            if done.returncode == 0 and done.stdout.startswith(version):
+                found = exe
+                break
+        _INTERPRETERS[identity] = found
+    return _INTERPRETERS[identity]
+
+
+def _user_process_count():
+    uid = os.getuid()
+    return sum(1 for p in Path("/proc").iterdir() if p.name.isdigit() and _owner(p) == uid)
+
+
+def _owner(proc_dir):
+    try:
+        return proc_dir.stat().st_uid
+    except OSError:
+        return None
+
+
+class Sandbox:
+    """A prepared place to run children: ``with Sandbox() as box: box.run(...)``."""
+
+    def __init__(self, user=SANDBOX_USER, timeout=TIMEOUT_PER_FUNCTION,
+                 budget=TIMEOUT_PER_SUBMISSION, jobs=2):
+        self.identity = sandbox_identity(user)
+        self.python = child_interpreter(self.identity)
+        self.notes = []  # for the instructor: how isolated the children were
+        if self.identity and not self.python:
+            self.notes.append(f"the sandbox user cannot execute {sys.executable}: children ran "
+                              "as root (install Python where other users can run it)")
+            self.identity, self.python = None, sys.executable
+        self.timeout, self.budget, self.jobs = timeout, budget, jobs
+
+    def __enter__(self):
+        _become_subreaper()
+        if self.identity:
+            for path in PROTECTED:
+                if path.exists():
+                    os.chmod(path, 0o700)
+        self.root = Path(tempfile.mkdtemp(prefix="olab-sandbox-"))
+        self.private = self.root / "private"   # requests and outputs: the parent's only
+        self.site = self.root / "site"         # the child's whole sys.path
+        self.work = self.root / "work"         # the child's working directory
+        self.private.mkdir(mode=0o700)
+        shutil.copytree(CHILD_PACKAGE, self.site / "autograder" / "child",
+                        ignore=shutil.ignore_patterns("__pycache__"))
+        (self.site / "autograder" / "__init__.py").write_text("")
+        numpy_dir = Path(np.__file__).resolve().parent
+        for name in ("numpy", "numpy.libs"):
+            if (numpy_dir.parent / name).exists():
+                (self.site / name).symlink_to(numpy_dir.parent / name)
+        self.work.mkdir()
+        os.chmod(self.root, 0o755)
+        if self.identity:
+            os.chown(self.work, *self.identity)
+        return self
+
+    def __exit__(self, *exc):
+        self.reap()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def limits(self):
+        processes = (CHILD_PROCESSES if self.identity
+                     else _user_process_count() + CHILD_PROCESSES)
+        return {**LIMITS, "cpu_seconds": int(self.timeout) + 1, "processes": processes}
+
+    def env(self):
+        env = {"PATH": "/usr/bin:/bin", "HOME": str(self.work), "LANG": "C.UTF-8",
+               "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+        for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # set where old kernels crash
+            if name in os.environ:
+                env[name] = os.environ[name]
+        return env
+
+    def run(self, source, plan):
+        """Run every function of ``plan`` ({function: (request, cases)}), ``jobs`` at a time.
+
+        Each child's deadline starts when it starts (a hang cannot eat another
+        function's time) and none runs past the submission's budget.
+        Returns {function: (frames bytes, timed_out, exit code, seconds)}.
+        """
+        self.deadline = time.monotonic() + self.budget
+        with ThreadPoolExecutor(max_workers=self.jobs) as pool:
+            futures = {f: pool.submit(self._run_one, f, request) for f, request in plan.items()}
+            results = {f: future.result() for f, future in futures.items()}
+        self.reap()
+        return results
+
+    def _run_one(self, function, request):
+        started = time.monotonic()
+        if started >= self.deadline:
+            return b"", True, None, 0.0
+        request_path = self.private / f"{function}.request"
+        output_path = self.private / f"{function}.frames"
+        request_path.write_bytes(request)
+        with open(request_path, "rb") as stdin, open(output_path, "wb") as stdout:
+            user = dict(user=self.identity[0], group=self.identity[1], extra_groups=[]) \
+                if self.identity else {}
+            proc = subprocess.Popen(
+                [self.python, "-I", "-S", "-c", BOOT, str(self.site)],
+                stdin=stdin, stdout=stdout, stderr=subprocess.DEVNULL, cwd=self.work,
+                env=self.env(), start_new_session=True, **user)
+        try:
+            proc.wait(timeout=max(0.0, min(started + self.timeout, self.deadline)
+                                  - time.monotonic()))
+            timed_out = False
+        except subprocess.TimeoutExpired:
+            timed_out = True
+        _kill_session(proc.pid)
+        proc.wait()
+        with open(output_path, "rb") as f:
+            out = f.read(LIMITS["file_size"])
+        return out, timed_out, proc.returncode, time.monotonic() - started
+
+    def reap(self):
+        """Kill every process the children left: by user (root) and by descent (always)."""
+        if self.identity:
+            for _ in range(10):
+                if not _processes_of(self.identity[0]):
+                    break
+                subprocess.run([self.python, "-I", "-S", "-c",
+                                "import os, signal; os.kill(-1, signal.SIGKILL)"],
+                               user=self.identity[0], group=self.identity[1],
+                               extra_groups=[], check=False)
+                time.sleep(0.05)
+        _kill_orphans()
+
+
+def _kill_session(pid):
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _processes_of(uid):
+    return [int(p.name) for p in Path("/proc").iterdir()
+            if p.name.isdigit() and _owner(p) == uid]
+
+
+def _become_subreaper():
+    """Orphans of our children (double forks) become our children, so we can find them."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        pass
+
+
+def _kill_orphans():
+    """Kill and reap every process adopted by us (we hold no other children by now)."""
+    me = os.getpid()
+    for _ in range(50):
+        adopted = []
+        for p in Path("/proc").iterdir():
+            try:
+                fields = (p / "stat").read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            if p.name.isdigit() and int(fields[1]) == me and fields[0] != "Z":
+                adopted.append(int(p.name))
+        for pid in adopted:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        while True:
+            try:
+                if os.waitpid(-1, os.WNOHANG) == (0, 0):
+                    break
+            except ChildProcessError:
+                break
+        if not adopted:
+            return
+        time.sleep(0.02)
+
+
+# ------------------------------------------------------------------ requests and results
+
+def request_for(source, function, cases, arrays, limits):
     """The request frame: kept source, cases' configs, and their inputs only."""
     metas, inputs = [], {}
     for case, keys in cases:
         metas.append({"id": case.id, "problem": case.problem, "steps": case.steps,
-                      "config": case.config, "state_keys": keys})
+                      "config": case.config,
+                      "state_keys": {p: k["keys"] for p, k in keys.items()}})
         prefix = f"{case.id}/inputs/"
         inputs.update({k: v for k, v in arrays.items() if k.startswith(prefix)})
-    return wire.encode({"source": source, "function": function, "cases": metas}, inputs)
+    return wire.encode({"source": source, "function": function, "cases": metas,
+                        "limits": limits}, inputs)
 
 
-def start():
-    return subprocess.Popen(
-        [sys.executable, "-I", "-c", CHILD, PACKAGE_PARENT],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-        start_new_session=True, env={"PATH": os.environ.get("PATH", ""),
-                                     "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"})
+def run_submission(source, plan, arrays, timeout=TIMEOUT_PER_FUNCTION,
+                   budget=TIMEOUT_PER_SUBMISSION, jobs=2):
+    """Run every function of ``plan`` ({function: [(case, state_keys)]}) sandboxed.
 
-
-def finish(proc, request, deadline):
-    """Feed the request, wait until the deadline, kill the child's whole session."""
-    try:
-        out, _ = proc.communicate(request, timeout=max(0.0, deadline - time.monotonic()))
-        timed_out = False
-    except subprocess.TimeoutExpired:
-        timed_out = True
-        out = b""
-    finally:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-    if timed_out:
-        out, _ = proc.communicate()
-    return out, timed_out, proc.returncode
+    ``state_keys`` maps each parameter to {"shape": ..., "keys": [torch's state keys]}.
+    Returns {function: FunctionRun}.
+    """
+    with Sandbox(timeout=timeout, budget=budget, jobs=jobs) as box:
+        requests = {f: request_for(source, f, cases, arrays, box.limits())
+                    for f, cases in plan.items()}
+        raw = box.run(source, requests)
+    return {f: collect(plan[f], *raw[f], timeout) for f in plan}
 
 
 def validate(meta, arrays, case, keys):
     """A Run from a child's frame, or an error Run if the frame is malformed."""
-    completed = meta.get("completed")
-    error = meta.get("error")
+    completed, error = meta.get("completed"), meta.get("error")
     if not isinstance(completed, int) or not 0 <= completed <= case.steps or not (
             error is None or isinstance(error, dict)):
-        return Run(error={"kind": "malformed", "step": 1, "param": None})
+        return Run(error={"kind": "malformed"})
     trace = {}
-    for name, shape in keys.items():
-        for entry in ["param"] + [f"state/{k}" for k in shape["keys"]]:
-            key = f"param/{name}" if entry == "param" else f"state/{name}/{entry[6:]}"
+    for param, spec in keys.items():
+        wanted = {f"param/{param}": tuple(spec["shape"])}
+        wanted.update({f"state/{param}/{k}": () if k == "step" else tuple(spec["shape"])
+                       for k in spec["keys"]})
+        for key, shape in wanted.items():
             value = arrays.get(key)
-            want = (() if entry == "state/step" else shape["shape"])
-            if value is None and completed == 0:
+            if completed == 0:
                 continue
-            if (value is None or value.dtype != np.float64 or value.shape[1:] != tuple(want)
+            if (value is None or value.dtype != np.float64 or value.shape[1:] != shape
                     or len(value) < completed):
-                return Run(error={"kind": "malformed", "step": 1, "param": name})
+                return Run(error={"kind": "malformed"})
             trace[key] = value[:completed]
     return Run(trace=trace, completed=completed, error=error)
 
 
-def run_function(source, function, cases, arrays, timeout):
-    """One child for one function's cases, with its own wall-clock deadline."""
-    request = request_for(source, function,
-                          [(c, {p: k["keys"] for p, k in keys.items()}) for c, keys in cases],
-                          arrays)
-    started = time.monotonic()
-    out, timed_out, code = finish(start(), request, started + timeout)
-    return collect(cases, out, timed_out, code, time.monotonic() - started, timeout)
-
-
-def run_submission(source, plan, arrays, timeout=TIMEOUT_PER_FUNCTION, jobs=2):
-    """Run every function of ``plan`` ({function: [(case, state_keys)]}), ``jobs`` at a time.
-
-    ``state_keys`` maps each parameter to {"shape": ..., "keys": [torch's state keys]}.
-    A child's deadline starts when it starts, so a hanging function cannot eat
-    another's time. Returns {function: FunctionRun}.
-    """
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = {f: pool.submit(run_function, source, f, cases, arrays, timeout)
-                   for f, cases in plan.items()}
-        return {f: future.result() for f, future in futures.items()}
-
-
 def collect(cases, out, timed_out, code, seconds, timeout):
+    """FunctionRun from a child's output; cases it never reported get the reason why."""
     try:
         frames = wire.split_frames(out)
     except Exception:  # noqa: BLE001 - a hostile child may write anything
@@ -135,13 +340,11 @@ def collect(cases, out, timed_out, code, seconds, timeout):
     for case, keys in cases:
         if case.id in by_id and not ended:
             runs[case.id] = validate(*by_id[case.id], case, keys)
-            continue
-        if not ended:
+        elif not ended:
             kind = "timeout" if timed_out else "crash"
-            runs[case.id] = Run(error={"kind": kind, "step": None, "param": None,
-                                       "exit_code": code, "seconds": timeout})
+            runs[case.id] = Run(error={"kind": kind, "exit_code": code, "seconds": timeout})
             ended = True
         else:
-            runs[case.id] = Run(error={"kind": "not-run", "step": None, "param": None})
+            runs[case.id] = Run(error={"kind": "not-run"})
     return FunctionRun(runs=runs, load_warnings=warnings if isinstance(warnings, list) else [],
                        seconds=seconds)

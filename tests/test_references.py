@@ -8,7 +8,7 @@ import torch
 
 from autograder import references
 from autograder.cases import CASES, OPTIMIZERS
-from autograder.problems import PARAM_SHAPES, gradients
+from autograder.child.problems import PARAM_SHAPES, gradients
 from autograder.score import load_rubric
 
 

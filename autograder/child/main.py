@@ -11,13 +11,15 @@ The submission's own prints go to stderr.
 import ast
 import builtins
 import os
+import resource
 import sys
 import traceback
 
 import numpy as np
 
-from autograder import wire
-from autograder.problems import gradients
+from . import wire
+from .guard import block_imports
+from .problems import gradients
 
 FILENAME = "<submission>"
 
@@ -135,11 +137,24 @@ def unpack_inputs(arrays, case_id):
     return inputs
 
 
+LIMITS = {"cpu_seconds": resource.RLIMIT_CPU, "address_space": resource.RLIMIT_AS,
+          "file_size": resource.RLIMIT_FSIZE, "processes": resource.RLIMIT_NPROC,
+          "open_files": resource.RLIMIT_NOFILE}
+
+
+def apply_limits(limits):
+    """Lower soft and hard limits together: the submission cannot raise them again."""
+    for name, value in limits.items():
+        resource.setrlimit(LIMITS[name], (value, value))
+
+
 def main():
     request = sys.stdin.buffer.read()
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # the submission's prints must not reach the frame stream
     ((meta, arrays),) = wire.split_frames(request)
+    apply_limits(meta["limits"])
+    block_imports()
     source = meta["source"]
     lines = source.splitlines()
     nodes = ast.parse(source, FILENAME).body
