@@ -5,9 +5,9 @@ from dataclasses import dataclass, field
 
 from . import references
 from .cases import select
+from .child.problems import PARAM_SHAPES
 from .compare import Outcome, compare, entries_of
 from .extract import SubmissionError, extract, is_stub
-from .child.problems import PARAM_SHAPES
 from .sandbox import TIMEOUT_PER_FUNCTION, run_submission
 from .score import load_rubric, score
 
