@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements/*.txt | cksum | cut -d' ' -
 SUBMISSIONS ?=
 OUT ?= build/grades
 
-.PHONY: demo test lint student solutions references check-references venv clean
+.PHONY: demo test lint student solutions references check-references autograder venv clean
 
 $(STAMP): requirements/runtime.txt requirements/dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,7 +17,7 @@ $(STAMP): requirements/runtime.txt requirements/dev.txt
 
 venv: $(STAMP)
 
-demo: venv student solutions
+demo: venv student solutions autograder
 	$(PY) -m examples.demo
 
 test: venv lint
@@ -34,6 +34,9 @@ references: venv
 
 check-references: venv
 	$(PY) -m autograder references --check
+
+autograder: venv student solutions
+	$(PY) -m autograder build-zip --out build/autograder.zip
 
 clean:
 	rm -rf build .pytest_cache .ruff_cache

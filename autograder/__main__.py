@@ -1,4 +1,4 @@
-"""Command line: ``python -m autograder grade|references``."""
+"""Command line: ``python -m autograder grade|references|gradescope|build-zip``."""
 
 import argparse
 import sys
@@ -9,7 +9,8 @@ def cmd_grade(args):
     from .report import summary
     from .results import results, write_atomic
 
-    grading = grade(args.path, public_only=args.public_only)
+    limits = {"timeout": args.timeout} if args.timeout else {}
+    grading = grade(args.path, public_only=args.public_only, **limits)
     print(summary(grading))
     if args.json:
         write_atomic(args.json, results(grading))
@@ -31,6 +32,20 @@ def cmd_references(args):
     return 0
 
 
+def cmd_gradescope(args):
+    from .gradescope import run
+
+    return run()
+
+
+def cmd_build_zip(args):
+    from .gradescope import build_zip
+
+    out, count = build_zip(args.out)
+    print(f"wrote {out} ({count} files, {out.stat().st_size / 1024:.0f} KiB)")
+    return 0
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m autograder")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -38,11 +53,18 @@ def main(argv=None):
     p.add_argument("path")
     p.add_argument("--json", metavar="OUT", help="write Gradescope results.json here")
     p.add_argument("--public-only", action="store_true", help="grade the public cases only")
+    p.add_argument("--timeout", type=float,
+                   help="wall-clock seconds for all the cases of one function (default 20)")
     p.set_defaults(func=cmd_grade)
     p = sub.add_parser("references", help="generate golden trajectories with torch.optim")
     p.add_argument("--check", action="store_true",
                    help="regenerate in memory and compare with the stored ones")
     p.set_defaults(func=cmd_references)
+    p = sub.add_parser("gradescope", help="grade $AUTOGRADER_ROOT/submission (run_autograder)")
+    p.set_defaults(func=cmd_gradescope)
+    p = sub.add_parser("build-zip", help="build the Gradescope autograder zip")
+    p.add_argument("--out", default="build/autograder.zip")
+    p.set_defaults(func=cmd_build_zip)
     args = parser.parse_args(argv)
     return args.func(args)
 

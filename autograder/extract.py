@@ -16,6 +16,8 @@ from pathlib import Path
 
 import nbformat
 
+from .child.guard import BLOCKED
+
 SUFFIXES = (".ipynb", ".py")
 
 
@@ -30,6 +32,7 @@ class Extracted:
     warnings: list = field(default_factory=list)   # messages for the student
     functions: dict = field(default_factory=dict)  # name -> ast.FunctionDef (last one wins)
     dropped: int = 0                               # top-level statements not kept
+    blocked: dict = field(default_factory=dict)    # blocked library -> where it is imported
 
 
 def read_cells(path):
@@ -109,6 +112,20 @@ def _segment(node, lines, label):
             for i, text in enumerate(chunk, first)]
 
 
+def imported_modules(tree):
+    """(module, line) for every import in ``tree``, dynamic ``__import__("x")`` ones too."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from ((alias.name, node.lineno) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            yield node.module, node.lineno
+        elif (isinstance(node, ast.Call) and node.args
+              and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)
+              and getattr(node.func, "id", getattr(node.func, "attr", None))
+              in ("__import__", "import_module")):
+            yield node.args[0].value, node.lineno
+
+
 def extract(path, answer_names=()):
     """The kept source of a submission, with each line's origin, warnings and functions."""
     result = Extracted()
@@ -124,6 +141,11 @@ def extract(path, answer_names=()):
                 f"Syntax error in {place}: {getattr(exc, 'msg', exc)}. Nothing in "
                 f"{label or 'the file'} could be graded; fix it and resubmit.")
             continue
+        for module, line in imported_modules(tree):
+            name = module.partition(".")[0]
+            if name in BLOCKED:
+                result.blocked.setdefault(name, f"{label}, line {line}" if label else
+                                          f"line {line}")
         lines = code.splitlines()
         for node in tree.body:
             if not _kept(node, answer_names):
@@ -132,6 +154,10 @@ def extract(path, answer_names=()):
                 future.append(_segment(node, lines, label))
             else:
                 body.append(_segment(node, lines, label))
+    for name, where in result.blocked.items():
+        result.warnings.append(
+            f"`{name}` is imported at {where}. The lab is to implement each update in NumPy: "
+            f"{name} cannot be imported while grading, so code that uses it fails.")
     for chunk in future + body:
         for text, origin in chunk:
             result.origins.append(origin)

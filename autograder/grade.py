@@ -23,6 +23,7 @@ class Grading:
     warnings: list = field(default_factory=list)
     origins: list = field(default_factory=list)
     seconds: float = 0.0
+    sandbox_notes: list = field(default_factory=list)  # for the instructor, not the student
 
     @property
     def points(self):
@@ -48,6 +49,15 @@ def load_warning_text(w, origins):
                 f"({w['type']}: {w['message']}); grading went on without it.")
     return f"Loading {where} raised {w['type']}: {w['message']}; grading went on without it."
 
+def graded_unreadable(submission, error, started, public_only=False):
+    """The Grading of a submission that could not be read at all: zero, and why."""
+    cases, rubric = select(public_only), load_rubric()
+    outcomes = {c.id: Outcome(False, error={"kind": "unreadable"}) for c in cases}
+    return Grading(str(submission), public_only, cases, outcomes,
+                   score(cases, outcomes, rubric), rubric, warnings=[str(error)],
+                   seconds=time.monotonic() - started)
+
+
 def grade(path, public_only=False, timeout=TIMEOUT_PER_FUNCTION):
     started = time.monotonic()
     cases = select(public_only)
@@ -56,9 +66,7 @@ def grade(path, public_only=False, timeout=TIMEOUT_PER_FUNCTION):
     try:
         kept = extract(path)
     except SubmissionError as exc:
-        outcomes = {c.id: Outcome(False, error={"kind": "unreadable"}) for c in cases}
-        return Grading(str(path), public_only, cases, outcomes, score(cases, outcomes, rubric),
-                       rubric, warnings=[str(exc)], seconds=time.monotonic() - started)
+        return graded_unreadable(path, exc, started, public_only)
     arrays = references.load(public_only)
     keys = plan_for(cases, arrays)
     to_run = {}
@@ -70,7 +78,7 @@ def grade(path, public_only=False, timeout=TIMEOUT_PER_FUNCTION):
             outcomes[case.id] = Outcome(False, error={"kind": "not-implemented"})
         else:
             to_run.setdefault(case.function, []).append((case, keys[case.id]))
-    runs = run_submission(kept.source, to_run, arrays, timeout)
+    runs, notes = run_submission(kept.source, to_run, arrays, timeout)
     warnings = list(kept.warnings)
     for function, fr in runs.items():
         for w in fr.load_warnings:
@@ -82,4 +90,4 @@ def grade(path, public_only=False, timeout=TIMEOUT_PER_FUNCTION):
             outcomes[case.id] = compare(expected, fr.runs[case.id],
                                         list(PARAM_SHAPES[case.problem]), case.steps)
     return Grading(str(path), public_only, cases, outcomes, score(cases, outcomes, rubric),
-                   rubric, warnings, kept.origins, time.monotonic() - started)
+                   rubric, warnings, kept.origins, time.monotonic() - started, notes)

@@ -53,6 +53,7 @@ def results(grading):
             "cases": len(grading.outcomes),
             "cases_passed": sum(o.passed for o in grading.outcomes.values()),
             "failing_cases": failing,
+            "sandbox_notes": grading.sandbox_notes,
             "versions": {"python": platform.python_version(), "numpy": np.__version__},
         },
     }

@@ -94,9 +94,11 @@ def child_interpreter(identity):
         found = None
         for exe in (sys.executable, f"/usr/bin/python{version}", f"/usr/local/bin/python{version}"):
             user = dict(user=identity[0], group=identity[1], extra_groups=[]) if identity else {}
+            env = {k: v for k, v in os.environ.items() if k == "LD_LIBRARY_PATH"}
             try:
                 done = subprocess.run([exe, "-I", "-S", "-c", "import sys; print(sys.version[:5])"],
-                                      capture_output=True, text=True, timeout=10, cwd="/", **user)
+                                      capture_output=True, text=True, timeout=10, cwd="/",
+                                      env=env, **user)
             except (OSError, subprocess.SubprocessError):
                 continue
             if done.returncode == 0 and done.stdout.startswith(version):
@@ -126,7 +128,10 @@ class Sandbox:
         self.identity = sandbox_identity(user)
         self.python = child_interpreter(self.identity)
         self.notes = []  # for the instructor: how isolated the children were
-        if self.identity and not self.python:
+        if not self.identity:
+            self.notes.append("not running as root: children ran as the grading user, "
+                              "without the sandbox user's file protections")
+        elif not self.python:
             self.notes.append(f"the sandbox user cannot execute {sys.executable}: children ran "
                               "as root (install Python where other users can run it)")
             self.identity, self.python = None, sys.executable
@@ -168,7 +173,8 @@ class Sandbox:
     def env(self):
         env = {"PATH": "/usr/bin:/bin", "HOME": str(self.work), "LANG": "C.UTF-8",
                "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-        for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # set where old kernels crash
+        # OpenBLAS settings for processors where old kernels crash; a shared libpython's path.
+        for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "LD_LIBRARY_PATH"):
             if name in os.environ:
                 env[name] = os.environ[name]
         return env
@@ -295,13 +301,13 @@ def run_submission(source, plan, arrays, timeout=TIMEOUT_PER_FUNCTION,
     """Run every function of ``plan`` ({function: [(case, state_keys)]}) sandboxed.
 
     ``state_keys`` maps each parameter to {"shape": ..., "keys": [torch's state keys]}.
-    Returns {function: FunctionRun}.
+    Returns ({function: FunctionRun}, notes on how isolated the children were).
     """
     with Sandbox(timeout=timeout, budget=budget, jobs=jobs) as box:
         requests = {f: request_for(source, f, cases, arrays, box.limits())
                     for f, cases in plan.items()}
         raw = box.run(source, requests)
-    return {f: collect(plan[f], *raw[f], timeout) for f in plan}
+    return {f: collect(plan[f], *raw[f], timeout) for f in plan}, box.notes
 
 
 def validate(meta, arrays, case, keys):

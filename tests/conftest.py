@@ -56,7 +56,7 @@ def max_relative_errors(path):
     plan = {}
     for case in CASES:
         plan.setdefault(case.function, []).append((case, keys[case.id]))
-    runs = run_submission(extract(path).source, plan, arrays)
+    runs, _ = run_submission(extract(path).source, plan, arrays)
     errors = {}
     for function, fr in runs.items():
         for case, _ in plan[function]:

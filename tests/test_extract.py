@@ -71,3 +71,20 @@ def test_otter_style_zip_is_read(tmp_path):
         zf.write(path, "lab.ipynb")
         zf.writestr("__MACOSX/._lab.ipynb", "junk")
     assert grade(archive).points == 100
+
+
+def test_libraries_that_implement_the_answer_are_flagged_and_blocked(tmp_path, write):
+    answer = SOLUTION.read_text()
+    path = write("import torch\nimport importlib\n" + answer.replace(
+        "def adagrad_step(param, grad, state, *,",
+        "def adagrad_step(param, grad, state, *, _opt=importlib.import_module('optax'),"))
+    kept = extract(path)
+    assert set(kept.blocked) == {"torch", "optax"}
+    grading = grade(path)
+    report = summary(grading)
+    assert "`torch` is imported at line 1. The lab is to implement each update in NumPy" in report
+    assert "`optax` is imported at line" in report
+    # torch's import fails (a warning); adagrad_step's default argument fails at load, so it is
+    # missing; everything else still grades.
+    assert grading.points == 80
+    assert "importing torch is not allowed while grading" in report

@@ -1,0 +1,98 @@
+"""Gradescope: grade the submission in ``$AUTOGRADER_ROOT`` and build the autograder zip.
+
+Every path derives from one environment variable, ``AUTOGRADER_ROOT`` (default
+``/autograder``), so the whole flow runs in a temporary folder laid out the same
+way. ``results.json`` is written last, atomically, and always: an internal
+error yields a valid file with a message for the student and the traceback in
+``extra_data`` for the instructor.
+"""
+
+import json
+import os
+import time
+import traceback
+import zipfile
+from pathlib import Path
+
+from .extract import SUFFIXES, SubmissionError
+from .results import write_atomic
+
+PACKAGE = Path(__file__).resolve().parent
+REPO = PACKAGE.parent
+FILES = PACKAGE / "gradescope_files"
+
+
+def root():
+    return Path(os.environ.get("AUTOGRADER_ROOT", "/autograder"))
+
+
+def find_submission(folder):
+    """The file to grade in Gradescope's submission folder: a notebook, else a zip, else .py."""
+    candidates = [p for p in Path(folder).rglob("*")
+                  if p.is_file() and p.suffix in SUFFIXES + (".zip",)
+                  and not any(part.startswith((".", "__MACOSX")) for part in
+                              p.relative_to(folder).parts)]
+    if not candidates:
+        raise SubmissionError("No .ipynb, .py or .zip file was found in your submission: upload "
+                              "the lab notebook (or the zip that grader.export() makes).")
+    rank = {".ipynb": 0, ".zip": 1, ".py": 2}
+    return sorted(candidates, key=lambda p: (rank[p.suffix], len(p.parts), p.name))[0]
+
+
+def internal_error_results(started, detail):
+    return {
+        "score": 0,
+        "execution_time": round(time.monotonic() - started, 3),
+        "output": "The autograder hit an internal error (not a problem with your code). "
+                  "Your instructor can see the details; please let them know.",
+        "output_format": "md",
+        "extra_data": {"internal_error": detail[-4000:]},
+    }
+
+
+def run():
+    """What ``run_autograder`` does: grade, then write results.json (always)."""
+    from .grade import grade, graded_unreadable
+    from .report import summary
+    from .results import results
+
+    started = time.monotonic()
+    out = root() / "results" / "results.json"
+    try:
+        try:
+            path = find_submission(root() / "submission")
+        except SubmissionError as exc:
+            grading = graded_unreadable(str(root() / "submission"), exc, started)
+        else:
+            grading = grade(path)
+        data = results(grading)
+        data["extra_data"]["submission_file"] = str(grading.submission)
+        metadata = root() / "submission_metadata.json"
+        if metadata.exists():
+            data["extra_data"]["submission_id"] = json.loads(metadata.read_text()).get("id")
+        print(summary(grading))
+    except Exception:  # noqa: BLE001 - whatever happens, a valid results file
+        detail = traceback.format_exc()
+        print(detail)
+        data = internal_error_results(started, detail)
+    write_atomic(out, data)
+    return 0
+
+
+def build_zip(out):
+    """The autograder zip: setup.sh and run_autograder at the root, the engine, references."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    entries = {"setup.sh": FILES / "setup.sh", "run_autograder": FILES / "run_autograder",
+               "requirements.txt": REPO / "requirements" / "runtime.txt"}
+    for path in sorted(PACKAGE.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts and PACKAGE / "gradescope_files" \
+                not in path.parents:
+            entries[str(path.relative_to(REPO))] = path
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, path in entries.items():
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.external_attr = (0o755 if os.access(path, os.X_OK) else 0o644) << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, path.read_bytes())
+    return out, len(entries)

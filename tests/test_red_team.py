@@ -1,0 +1,247 @@
+"""One test per attack seen in the wild (shared/reference/gradescope.md) and a few more.
+
+Each attack lives in ``sgd_step`` (or at load time) of an otherwise correct submission, so
+the honest score without SGD is 80. Every test asserts the score is not inflated, the
+results file is valid, and the run ended in time. Every attack is bounded (a loop that
+ends, a sleep that ends, a capped number of forks, a fork-bomb child that exits) so a
+failed defence cannot harm the machine.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, SOLUTION, assert_valid_results
+
+ANSWER = SOLUTION.read_text()
+SGD_START = ANSWER.index("def sgd_step(")
+SGD_END = ANSWER.index("def rmsprop_step(")
+root_only = pytest.mark.skipif(os.geteuid() != 0, reason="file protections need root "
+                               "(children then run as the sandbox user, as on Gradescope)")
+
+
+def submission(body="", load=""):
+    """The answer key with ``sgd_step`` replaced by ``body`` (which returns param unchanged
+    unless it returns first) and ``load`` run at load time (in a class body)."""
+    sgd = ("def sgd_step(param, grad, state, **hyper):\n"
+           + textwrap.indent(textwrap.dedent(body).strip() or "pass", "    ")
+           + "\n    return param\n\n\n")
+    loader = ("class _AtLoad:\n" + textwrap.indent(textwrap.dedent(load).strip(), "    ")
+              + "\n\n\n") if load else ""
+    return ANSWER[:SGD_START] + loader + sgd + ANSWER[SGD_END:]
+
+
+def grade_cli(tmp_path, source, cwd=ROOT, timeout=3):
+    path = tmp_path / "attack.py"
+    path.write_text(source)
+    out = tmp_path / "results" / "results.json"
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-m", "autograder", "grade", str(path), "--json",
+                           str(out), "--timeout", str(timeout)], cwd=cwd, capture_output=True,
+                          text=True, timeout=180)
+    seconds = time.monotonic() - started
+    assert done.returncode == 0, done.stderr[-3000:]
+    data = json.loads(out.read_text())
+    assert_valid_results(data)
+    return data, seconds
+
+
+def sgd_output(data):
+    return "\n".join(t["output"] for t in data["tests"] if "sgd" in t["tags"])
+
+
+def test_writes_results_json_itself(tmp_path):
+    target = tmp_path / "results" / "results.json"
+    data, seconds = grade_cli(tmp_path, submission(f"""
+        import os
+        os.makedirs({str(target.parent)!r}, exist_ok=True)
+        open({str(target)!r}, "w").write('{{"score": 1000, "tests": []}}')
+    """))
+    assert data["score"] == 80 and json.loads(target.read_text()) == data
+    assert seconds < 30
+
+
+@root_only
+def test_edits_the_grader(tmp_path):
+    copy = tmp_path / "grader"
+    shutil.copytree(ROOT / "autograder", copy / "autograder",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "requirements", copy / "requirements")
+    before = {p: p.read_bytes() for p in (copy / "autograder").rglob("*.py")}
+    victim = copy / "autograder" / "compare.py"
+    data, _ = grade_cli(tmp_path, submission(f"""
+        for path in ({str(victim)!r},
+                     {str(copy / 'autograder' / 'gradescope_files' / 'run_autograder')!r}):
+            try:
+                open(path, "a").write("\\nRTOL = 1e300\\n")
+            except OSError:
+                pass
+        return param + 1
+    """), cwd=copy)
+    assert data["score"] == 80
+    assert {p: p.read_bytes() for p in before} == before
+
+
+@pytest.mark.parametrize("how", ["os._exit(0)", "sys.exit(0)", "raise SystemExit(0)"])
+def test_exits_early_inside_a_step(tmp_path, how):
+    data, _ = grade_cli(tmp_path, submission(f"import os, sys\n{how}"))
+    assert data["score"] == 80
+
+
+def test_exits_at_import(tmp_path):
+    data, _ = grade_cli(tmp_path, submission(load="import os\nos._exit(0)"))
+    assert data["score"] == 0
+    assert "ended abruptly" in data["output"]
+
+
+def test_monkeypatches_numpy_and_builtins(tmp_path):
+    data, _ = grade_cli(tmp_path, submission(
+        "return param + 1",
+        load="""
+        import builtins, numpy as np
+        np.allclose = np.array_equal = lambda *a, **k: True
+        np.testing.assert_allclose = lambda *a, **k: None
+        np.abs = np.isnan = lambda x, *a, **k: 0 * x
+        builtins.abs = lambda x: 0
+        """))
+    assert data["score"] == 80
+
+
+@pytest.mark.parametrize("liar", [
+    "class Liar:\n    def __eq__(self, other): return True\n    __array_priority__ = 1e9\n"
+    "return Liar()",
+    "import numpy as np\nclass Liar(np.ndarray):\n    def __eq__(self, other): return True\n"
+    "    def __sub__(self, other): return np.zeros(self.shape)\n"
+    "return (param + 1).view(Liar)",
+])
+def test_returns_objects_equal_to_everything(tmp_path, liar):
+    data, _ = grade_cli(tmp_path, submission(liar))
+    assert data["score"] == 80
+
+
+@root_only
+def test_reads_hidden_references_and_prints_them(tmp_path):
+    hidden = ROOT / "autograder" / "data" / "references-hidden.npz"
+    data, _ = grade_cli(tmp_path, submission(f"""
+        import os
+        found = []
+        for path in ({str(hidden)!r}, {str(ROOT / 'solutions' / 'optimizers.py')!r},
+                     "/proc/%d/environ" % os.getppid(), "/proc/%d/mem" % os.getppid()):
+            try:
+                found.append(repr(open(path, "rb").read(64)))
+            except OSError as exc:
+                found.append(type(exc).__name__)
+        print(found)
+        raise RuntimeError("LEAK " + " ".join(found))
+    """))
+    assert data["score"] == 80
+    output = sgd_output(data)
+    assert "LEAK PermissionError PermissionError PermissionError PermissionError" in output
+
+
+def test_leaves_a_background_process(tmp_path):
+    shared = Path(tempfile.mkdtemp(prefix="olab-daemon-"))   # a place the sandbox user can write
+    os.chmod(shared, 0o777)
+    marker = shared / "daemon-alive"
+    data, _ = grade_cli(tmp_path, submission(f"""
+        import os, time
+        if os.fork() == 0:
+            os.setsid()
+            if os.fork() == 0:
+                for _ in range(200):   # bounded: 20 s
+                    open({str(marker)!r}, "w").write(str(time.time()))
+                    time.sleep(0.1)
+            os._exit(0)
+    """))
+    assert data["score"] <= 80
+    assert marker.exists(), "the daemon never ran: the test proves nothing"
+    time.sleep(0.5)
+    last = marker.read_text()
+    time.sleep(0.5)
+    assert marker.read_text() == last, "a daemon survived"
+    shutil.rmtree(shared)
+
+
+@pytest.mark.parametrize("body", [
+    "import time\nt0 = time.time()\nwhile time.time() < t0 + 120: pass",    # loops "forever"
+    "import time\ntime.sleep(120)",
+    "import resource, time\n"
+    "try:\n    resource.setrlimit(resource.RLIMIT_CPU, (10**6, 10**6))\n"
+    "except (ValueError, OSError):\n    pass\nt0 = time.time()\nwhile time.time() < t0 + 120: pass",
+])
+def test_never_ends(tmp_path, body):
+    data, seconds = grade_cli(tmp_path, submission(body), timeout=3)
+    assert data["score"] == 80
+    assert "did not finish within 3 s" in sgd_output(data)
+    assert seconds < 25
+
+
+def test_exhausts_memory(tmp_path):
+    data, seconds = grade_cli(tmp_path, submission("""
+        import numpy as np
+        hoard = []
+        for _ in range(128):                    # bounded: 8 GiB at most
+            hoard.append(np.ones(2**23))        # 64 MiB each
+    """))
+    assert data["score"] == 80
+    assert "MemoryError" in sgd_output(data)
+    assert seconds < 30
+
+
+def test_fork_bomb(tmp_path):
+    data, seconds = grade_cli(tmp_path, submission("""
+        import os, time
+        for _ in range(1000):                   # bounded: 1000 forks, each gone within 20 s
+            if os.fork() == 0:
+                time.sleep(20)
+                os._exit(0)
+    """))
+    assert data["score"] == 80
+    assert seconds < 30
+    if os.geteuid() == 0:
+        left = subprocess.run(["pgrep", "-u", "olab-sandbox"], capture_output=True, text=True)
+        assert left.stdout == ""
+
+
+def test_imports_a_library_that_implements_the_answer(tmp_path):
+    data, _ = grade_cli(tmp_path, submission("""
+        import torch
+        p = torch.nn.Parameter(torch.tensor(param))
+        p.grad = torch.tensor(grad)
+        torch.optim.SGD([p], lr=hyper["lr"]).step()
+        return p.detach().numpy()
+    """))
+    assert data["score"] == 80
+    assert "importing torch is not allowed while grading" in sgd_output(data)
+
+
+def test_forges_result_frames(tmp_path):
+    data, _ = grade_cli(tmp_path, submission("""
+        import os
+        for fd in range(3, 32):
+            try:
+                os.write(fd, b"\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x10" + b"PK" * 64)
+            except OSError:
+                pass
+    """))
+    assert data["score"] <= 80
+
+
+@root_only
+def test_signals_the_grader(tmp_path):
+    data, _ = grade_cli(tmp_path, submission("""
+        import os, signal
+        for pid in (os.getppid(), 1):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+    """))
+    assert data["score"] == 80
