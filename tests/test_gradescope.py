@@ -3,85 +3,38 @@ setup.sh run with Python 3.10 (Gradescope's) and the lean runtime only, then
 run_autograder on several submissions."""
 
 import json
-import os
-import shutil
 import subprocess
-import sys
-import tempfile
 import time
 import zipfile
-from pathlib import Path
 
 import pytest
 from conftest import SKELETON, SOLUTION, assert_valid_results
 
-from autograder.gradescope import build_zip
+from benchmarks.image import Image
 from examples.bugs import BY_ID, buggy_source
 
-PY310 = sorted(Path("/root/.pyenv/versions").glob("3.10.*/bin/python3.10")) or [
-    Path(p) for p in [shutil.which("python3.10")] if p]
 
-
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def image():
-    """A Gradescope-like root with setup.sh done: (root, environment for run_autograder)."""
-    if not PY310:
-        pytest.skip("no Python 3.10 on this machine to stand in for Gradescope's")
-    # Not under pytest's own temporary folder, which only root may enter.
-    base = Path(tempfile.mkdtemp(prefix="olab-gradescope-"))
-    os.chmod(base, 0o755)
-    # A copy outside root's home, so the sandbox user can execute it (as on Gradescope,
-    # whose Python is /usr/bin/python3.10).
-    home = PY310[0].parent.parent
-    python_home = base / "python3.10"
-    shutil.copytree(home, python_home, symlinks=True, ignore=shutil.ignore_patterns(
-        "test", "site-packages", "__pycache__", "*.a", "idlelib", "tkinter", "ensurepip"))
-    env = {"PATH": os.environ["PATH"], "LD_LIBRARY_PATH": str(python_home / "lib"),
-           "AUTOGRADER_ROOT": str(base / "autograder")}
-    venv = base / "venv"
-    subprocess.run([python_home / "bin" / "python3.10", "-m", "venv", "--without-pip", venv],
-                   check=True, env=env)
-    subprocess.run([sys.executable, "-m", "pip", "--python", venv / "bin" / "python", "install",
-                    "-q", "pip"], check=False, env=env, capture_output=True)
-    if not (venv / "bin" / "pip").exists():
-        subprocess.run([venv / "bin" / "python", "-m", "ensurepip"], check=False, env=env)
-    env["AUTOGRADER_PYTHON"] = str(venv / "bin" / "python")
-    root = base / "autograder"
-    zip_path, _ = build_zip(base / "autograder.zip")
-    with zipfile.ZipFile(zip_path) as zf:
-        zf.extractall(root / "source")
-        for info in zf.infolist():
-            os.chmod(root / "source" / info.filename, info.external_attr >> 16)
-    done = subprocess.run(["bash", root / "source" / "setup.sh"], env=env, capture_output=True,
-                          text=True, timeout=600)
-    assert done.returncode == 0, done.stdout + done.stderr
-    shutil.copy(root / "source" / "run_autograder", root / "run_autograder")
-    yield root, env
-    shutil.rmtree(base, ignore_errors=True)
+    try:
+        with Image() as img:
+            yield img
+    except LookupError as exc:
+        pytest.skip(str(exc))
 
 
-def run_autograder(image, submission_text, name="lab.py"):
-    root, env = image
-    shutil.rmtree(root / "submission", ignore_errors=True)
-    shutil.rmtree(root / "results", ignore_errors=True)
-    (root / "submission").mkdir()
-    (root / "submission" / name).write_text(submission_text)
-    (root / "submission_metadata.json").write_text(json.dumps({"id": 123456}))
-    started = time.monotonic()
-    done = subprocess.run(["bash", root / "run_autograder"], env=env, capture_output=True,
-                          text=True, timeout=300)
-    seconds = time.monotonic() - started
-    data = json.loads((root / "results" / "results.json").read_text())
+def run_autograder(image, text):
+    data, (code, out, err, _), seconds = image.run(text, metadata={"id": 123456})
+    assert code == 0, err
     assert_valid_results(data)
-    return data, done, seconds
+    return data, out, seconds
 
 
 def test_the_runtime_is_python_310_without_torch(image):
-    root, env = image
-    done = subprocess.run([env["AUTOGRADER_PYTHON"], "-c",
+    done = subprocess.run([image.env["AUTOGRADER_PYTHON"], "-c",
                            "import sys, numpy, nbformat, importlib.util as u; "
                            "print(sys.version_info[:2], u.find_spec('torch'))"],
-                          env=env, capture_output=True, text=True)
+                          env=image.env, capture_output=True, text=True)
     assert done.stdout.strip() == "(3, 10) None", done.stderr
 
 
@@ -105,7 +58,7 @@ def test_buggy_submission_gets_partial_credit_and_feedback(image):
 
 
 def test_hostile_submission_cannot_touch_results_or_references(image):
-    root, _ = image
+    root = image.root
     results_path = str(root / "results" / "results.json")
     targets = (results_path, str(root / "source" / "autograder" / "data" /
                                  "references-hidden.npz"), str(root / "run_autograder"))
@@ -135,7 +88,7 @@ def adam_step(param, grad, state, **hyper):
     data, done, seconds = run_autograder(image, attack)
     assert data["score"] == 0
     assert "1000" not in (root / "run_autograder").read_text()
-    with zipfile.ZipFile(root.parent / "autograder.zip") as zf:
+    with zipfile.ZipFile(image.zip) as zf:
         stored = zf.read("autograder/data/references-hidden.npz")
     assert (root / "source" / "autograder" / "data" / "references-hidden.npz").read_bytes() \
         == stored
