@@ -5,12 +5,24 @@ import sys
 
 
 def cmd_grade(args):
+    import time
+    import traceback
+
     from .grade import grade
+    from .gradescope import internal_error_results
     from .report import summary
     from .results import results, write_atomic
 
+    started = time.monotonic()
     limits = {"timeout": args.timeout} if args.timeout else {}
-    grading = grade(args.path, public_only=args.public_only, **limits)
+    try:
+        grading = grade(args.path, public_only=args.public_only, **limits)
+    except Exception:  # noqa: BLE001 - the grader's own failure: say so, still write results
+        detail = traceback.format_exc()
+        print(detail, file=sys.stderr)
+        if args.json:
+            write_atomic(args.json, internal_error_results(started, detail))
+        return 1
     print(summary(grading))
     if args.json:
         write_atomic(args.json, results(grading))

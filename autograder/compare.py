@@ -46,6 +46,7 @@ class Outcome:
     diffs: list = field(default_factory=list)     # mismatching entries of that parameter
     matching: list = field(default_factory=list)  # entries of that parameter that still match
     steps_matched: int = 0       # steps that matched before the divergence or error
+    diagnosis: object = None     # a diagnose.Diagnosis, for the failing cases a report shows
 
 
 def entries_of(expected, param):

@@ -7,7 +7,9 @@ from . import references
 from .cases import select
 from .child.problems import PARAM_SHAPES
 from .compare import Outcome, compare, entries_of
+from .diagnose import Diagnoser
 from .extract import SubmissionError, extract, is_stub
+from .report import CASES_SHOWN_PER_GROUP
 from .sandbox import TIMEOUT_PER_FUNCTION, run_submission
 from .score import load_rubric, score
 
@@ -58,7 +60,26 @@ def graded_unreadable(submission, error, started, public_only=False):
                    seconds=time.monotonic() - started)
 
 
-def grade(path, public_only=False, timeout=TIMEOUT_PER_FUNCTION):
+def diagnose_shown(cases, outcomes, runs, arrays, keys):
+    """Diagnose the failing cases a report shows (the first few of each rubric group)."""
+    shown, diagnoser = {}, Diagnoser(arrays)
+    for case in cases:
+        outcome = outcomes[case.id]
+        group = (case.optimizer, case.group)
+        if outcome.passed or shown.get(group, 0) >= CASES_SHOWN_PER_GROUP:
+            continue
+        shown[group] = shown.get(group, 0) + 1
+        run = runs.get(case.function)
+        outcome.diagnosis = diagnoser.diagnose(
+            case, outcome, run.runs[case.id] if run else None,
+            references.split(arrays, case.id, "expected"),
+            {p: k["keys"] for p, k in keys[case.id].items()})
+
+
+def grade(path, public_only=False, timeout=TIMEOUT_PER_FUNCTION, diagnosis=True,
+          exclusive=False):
+    """Grade one submission file. ``exclusive``: this is the only grading on the machine
+    (Gradescope), so every process of the sandbox user may be killed at the end."""
     started = time.monotonic()
     cases = select(public_only)
     rubric = load_rubric()
@@ -78,7 +99,7 @@ def grade(path, public_only=False, timeout=TIMEOUT_PER_FUNCTION):
             outcomes[case.id] = Outcome(False, error={"kind": "not-implemented"})
         else:
             to_run.setdefault(case.function, []).append((case, keys[case.id]))
-    runs, notes = run_submission(kept.source, to_run, arrays, timeout)
+    runs, notes = run_submission(kept.source, to_run, arrays, timeout, exclusive=exclusive)
     warnings = list(kept.warnings)
     for function, fr in runs.items():
         for w in fr.load_warnings:
@@ -89,5 +110,7 @@ def grade(path, public_only=False, timeout=TIMEOUT_PER_FUNCTION):
             expected = references.split(arrays, case.id, "expected")
             outcomes[case.id] = compare(expected, fr.runs[case.id],
                                         list(PARAM_SHAPES[case.problem]), case.steps)
+    if diagnosis:
+        diagnose_shown(cases, outcomes, runs, arrays, keys)
     return Grading(str(path), public_only, cases, outcomes, score(cases, outcomes, rubric),
                    rubric, warnings, kept.origins, time.monotonic() - started, notes)

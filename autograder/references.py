@@ -9,7 +9,7 @@ the hidden ones can be kept from students; provenance goes to a JSON file.
 Reading the references needs NumPy only (the Gradescope image has no torch);
 generating them imports torch.
 
-Layout of each ``.npz`` (keys are paths; ``<c>`` is a case id):
+Arrays of each file (keys are paths; ``<c>`` is a case id), packed by ``write_packed``:
     <c>/inputs/init/<param>          initial value
     <c>/inputs/mask/<param>          bool (steps,): does the parameter get a gradient
     <c>/inputs/lrs                   (steps,) learning rate at each step
@@ -45,8 +45,7 @@ def load(public_only=False):
     arrays = {}
     for public, path in FILES.items():
         if public or not public_only:
-            with np.load(path, allow_pickle=False) as npz:
-                arrays.update({key: npz[key] for key in npz.files})
+            arrays.update(read_packed(path))
     return arrays
 
 
@@ -56,14 +55,32 @@ def split(arrays, case_id, part):
     return {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}
 
 
-def write_npz(path, arrays):
-    """An ``.npz`` whose bytes depend on the arrays only (fixed timestamps, sorted keys)."""
+def write_packed(path, arrays):
+    """Arrays packed into one float64 vector plus a JSON index, in an ``.npz`` whose bytes
+    depend on the arrays only (fixed timestamps, sorted keys). Reading 1,300 small arrays
+    this way takes milliseconds instead of the half second separate members take."""
+    index, chunks, offset = {}, [], 0
+    for key in sorted(arrays):
+        value = np.asarray(arrays[key])
+        index[key] = [offset, list(value.shape), value.dtype.str]
+        chunks.append(value.astype(np.float64).ravel())
+        offset += value.size
+    members = {"index": np.frombuffer(json.dumps(index).encode(), dtype=np.uint8),
+               "values": np.concatenate(chunks)}
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-        for key in sorted(arrays):
+        for name, value in members.items():
             buffer = io.BytesIO()
-            np.lib.format.write_array(buffer, np.asarray(arrays[key]), allow_pickle=False)
-            zf.writestr(zipfile.ZipInfo(key + ".npy", date_time=(1980, 1, 1, 0, 0, 0)),
+            np.lib.format.write_array(buffer, value, allow_pickle=False)
+            zf.writestr(zipfile.ZipInfo(name + ".npy", date_time=(1980, 1, 1, 0, 0, 0)),
                         buffer.getvalue(), compress_type=zipfile.ZIP_DEFLATED)
+
+
+def read_packed(path):
+    with np.load(path, allow_pickle=False) as npz:
+        index = json.loads(npz["index"].tobytes().decode())
+        values = npz["values"]
+    return {key: values[offset:offset + int(np.prod(shape))].reshape(shape).astype(dtype)
+            for key, (offset, shape, dtype) in index.items()}
 
 
 # ---------------------------------------------------------------- generating (torch)
@@ -159,7 +176,7 @@ def write():
     files, provenance = generate()
     DATA.mkdir(exist_ok=True)
     for public, arrays in files.items():
-        write_npz(FILES[public], arrays)
+        write_packed(FILES[public], arrays)
     PROVENANCE.write_text(json.dumps(provenance, indent=1) + "\n")
     return {str(FILES[p].name): len(a) for p, a in files.items()}
 
@@ -172,8 +189,7 @@ def check():
     if json.loads(json.dumps(provenance)) != stored_prov:
         problems.append("provenance.json differs from a fresh run (cases or versions changed)")
     for public, fresh in files.items():
-        with np.load(FILES[public], allow_pickle=False) as npz:
-            stored = {key: npz[key] for key in npz.files}
+        stored = read_packed(FILES[public])
         for key in sorted(set(fresh) | set(stored)):
             if key not in stored or key not in fresh:
                 problems.append(f"{key}: {'missing from' if key not in stored else 'extra in'}"

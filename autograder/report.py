@@ -2,6 +2,7 @@
 
 from .cases import OPTIMIZERS
 from .child.problems import PARAM_SHAPES
+from .misconceptions import BY_ID
 
 PROBLEMS = {
     "stream": "a fixed gradient stream over parameters `scalar` (shape ()), `vector` (4,) and "
@@ -10,11 +11,11 @@ PROBLEMS = {
     "rosenbrock": "the Rosenbrock function (gradient depends on the parameter)",
     "mlp": "a tiny tanh MLP with parameters `W1` (3, 4), `b1` (4,), `w2` (4,), `b2` ()",
 }
-FLOAT32_REL = (1e-9, 1e-5)  # a param off by this much relative, state fine: float32 arithmetic
+CASES_SHOWN_PER_GROUP = 3  # failing cases detailed per rubric group (the rest are counted)
 
 
 def fmt(x):
-    return f"{x:.6g}" if abs(x) < 1e-3 or abs(x) >= 1e4 else f"{x:.12g}"
+    return f"{x:.12g}"
 
 
 def config_text(case):
@@ -98,15 +99,26 @@ def divergence_text(outcome, case):
     if any(d.nonfinite for d in outcome.diffs):
         lines += ["", "Your values include NaN or inf where torch's are finite: look for a "
                       "division by zero or a square root of a negative number."]
-    elif all(d.entry == "param" or d.max_rel < FLOAT32_REL[1] for d in outcome.diffs) and all(
-            FLOAT32_REL[0] < d.max_rel < FLOAT32_REL[1] for d in outcome.diffs):
-        lines += ["", "The error is tiny (about 1e-7 relative): the typical size of float32 "
-                      "arithmetic. Keep every array float64 (no `astype(np.float32)`, no "
-                      "`dtype=np.float32`)."]
     return "\n".join(lines)
 
 
-def case_text(case, outcome, origins):
+def diagnosis_text(diagnosis, named_before=()):
+    """The named misconception(s) with their hints, or the reasoning when none fits; a
+    misconception already explained above (``named_before``) is only named again."""
+    out = []
+    for mid in diagnosis.ids:
+        m = BY_ID[mid]
+        how = "your trajectory matches this known mistake exactly" if diagnosis.exact else \
+            "recognised from the kind of failure"
+        out.append(f"**Likely cause: the same, {m.title}** (`{mid}`)." if mid in named_before
+                   else f"**Likely cause: {m.title}** (`{mid}`; {how}). {m.hint}")
+    if diagnosis.reasoning and not diagnosis.exact:
+        prefix = "" if diagnosis.ids else "No known mistake reproduces your trajectory. "
+        out.append(prefix + diagnosis.reasoning)
+    return "\n\n".join(out)
+
+
+def case_text(case, outcome, origins, named_before=()):
     fn = case.function
     head = (f"**{'Public' if case.public else 'Hidden'} case** `{fn}({config_text(case)})` "
             f"on {PROBLEMS[case.problem]}, {case.steps} steps.")
@@ -114,6 +126,8 @@ def case_text(case, outcome, origins):
         outcome.error or {}, fn, origins)
     if outcome.step and outcome.error:
         body += "\n\nThen: " + error_text(outcome.error, fn, origins)
+    if outcome.diagnosis and (outcome.diagnosis.ids or outcome.diagnosis.reasoning):
+        body += "\n\n" + diagnosis_text(outcome.diagnosis, named_before)
     return f"{head}\n\n{body}"
 
 
@@ -123,9 +137,12 @@ def group_text(grading, gs):
     out = [f"{gs.passed}/{gs.total} cases match torch.optim: {gs.points:g}/{gs.max_points:g} "
            "points."]
     failing = [c for c in mine if not grading.outcomes[c.id].passed]
-    shown = failing[:3]
+    shown = failing[:CASES_SHOWN_PER_GROUP]
+    named = set()
     for case in shown:
-        out += ["", case_text(case, grading.outcomes[case.id], grading.origins)]
+        outcome = grading.outcomes[case.id]
+        out += ["", case_text(case, outcome, grading.origins, named)]
+        named |= set(outcome.diagnosis.ids if outcome.diagnosis else ())
     if len(failing) > len(shown):
         out += ["", f"({len(failing) - len(shown)} more failing case(s) of this group not shown: "
                     "fix the ones above first.)"]

@@ -124,8 +124,11 @@ class Sandbox:
     """A prepared place to run children: ``with Sandbox() as box: box.run(...)``."""
 
     def __init__(self, user=SANDBOX_USER, timeout=TIMEOUT_PER_FUNCTION,
-                 budget=TIMEOUT_PER_SUBMISSION, jobs=2):
+                 budget=TIMEOUT_PER_SUBMISSION, jobs=2, exclusive=False):
+        """``exclusive``: no other grading uses the sandbox user meanwhile (Gradescope runs
+        one submission per machine), so every process of that user may be killed."""
         self.identity = sandbox_identity(user)
+        self.exclusive = exclusive
         self.python = child_interpreter(self.identity)
         self.notes = []  # for the instructor: how isolated the children were
         if not self.identity:
@@ -220,8 +223,10 @@ class Sandbox:
         return out, timed_out, proc.returncode, time.monotonic() - started
 
     def reap(self):
-        """Kill every process the children left: by user (root) and by descent (always)."""
-        if self.identity:
+        """Kill every process the children left: by descent (we are their subreaper, so
+        double-forked daemons stay our descendants) and, when exclusive, by user."""
+        _kill_orphans()
+        if self.identity and self.exclusive:
             for _ in range(10):
                 if not _processes_of(self.identity[0]):
                     break
@@ -230,7 +235,6 @@ class Sandbox:
                                user=self.identity[0], group=self.identity[1],
                                extra_groups=[], check=False)
                 time.sleep(0.05)
-        _kill_orphans()
 
 
 def _kill_session(pid):
@@ -297,13 +301,13 @@ def request_for(source, function, cases, arrays, limits):
 
 
 def run_submission(source, plan, arrays, timeout=TIMEOUT_PER_FUNCTION,
-                   budget=TIMEOUT_PER_SUBMISSION, jobs=2):
+                   budget=TIMEOUT_PER_SUBMISSION, jobs=2, exclusive=False):
     """Run every function of ``plan`` ({function: [(case, state_keys)]}) sandboxed.
 
     ``state_keys`` maps each parameter to {"shape": ..., "keys": [torch's state keys]}.
     Returns ({function: FunctionRun}, notes on how isolated the children were).
     """
-    with Sandbox(timeout=timeout, budget=budget, jobs=jobs) as box:
+    with Sandbox(timeout=timeout, budget=budget, jobs=jobs, exclusive=exclusive) as box:
         requests = {f: request_for(source, f, cases, arrays, box.limits())
                     for f, cases in plan.items()}
         raw = box.run(source, requests)

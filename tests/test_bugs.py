@@ -1,10 +1,11 @@
-"""Buggy variants fail exactly the cases their broken feature touches, and lose those points."""
+"""Buggy variants fail exactly the cases their broken feature touches, lose exactly those
+points, and are named by the diagnosis."""
 
 import pytest
 from conftest import failing, graded
 
 from autograder.score import load_rubric
-from examples.bugs import BUGS, write
+from examples.bugs import FAILS, write
 
 
 def expected_points(cases, fails):
@@ -17,21 +18,27 @@ def expected_points(cases, fails):
     return round(total, 2)
 
 
-@pytest.mark.parametrize("bug", BUGS, ids=lambda b: b.id)
-def test_bug_fails_exactly_its_feature(bug, tmp_path):
-    [path] = write([bug.id], tmp_path)
+def named(grading):
+    return {mid for o in grading.outcomes.values() if o.diagnosis for mid in o.diagnosis.ids}
+
+
+@pytest.mark.parametrize("bug", FAILS, ids=str)
+def test_bug_fails_exactly_its_feature_and_is_named(bug, tmp_path):
+    [path] = write([bug], tmp_path)
     grading = graded(path)
-    want = {c.id for c in grading.cases if bug.fails(c)}
+    fails = FAILS[bug]
+    want = {c.id for c in grading.cases if fails(c)}
     assert want, "a bug no case exposes"
     assert failing(grading) == want
-    assert grading.points == expected_points(grading.cases, bug.fails) < 100
+    assert grading.points == expected_points(grading.cases, fails) < 100
+    assert named(grading) == {bug}
 
 
-@pytest.mark.parametrize("bug", [b for b in BUGS if b.id in {
+@pytest.mark.parametrize("bug", [
     "sgd-nesterov-as-momentum", "sgd-dampening-first-step", "rmsprop-centered-stale-mean",
-    "adagrad-lr-decay-off-by-one", "adagrad-ignores-initial-accumulator"}], ids=lambda b: b.id)
+    "adagrad-lr-decay-off-by-one", "adagrad-ignores-initial-accumulator"])
 def test_single_feature_bug_costs_that_group_only(bug, tmp_path):
-    [path] = write([bug.id], tmp_path)
+    [path] = write([bug], tmp_path)
     grading = graded(path)
     lost = [s for s in grading.scores if s.passed < s.total]
     assert len(lost) == 1

@@ -11,7 +11,7 @@ import pytest
 from conftest import SKELETON, SOLUTION, assert_valid_results
 
 from benchmarks.image import Image
-from examples.bugs import BY_ID, buggy_source
+from examples.bugs import buggy_source
 
 
 @pytest.fixture(scope="module")
@@ -50,11 +50,13 @@ def test_solution_and_skeleton(image, kind, expected):
 
 
 def test_buggy_submission_gets_partial_credit_and_feedback(image):
-    data, _, _ = run_autograder(image, buggy_source(BY_ID["adagrad-lr-decay-off-by-one"]))
+    data, _, _ = run_autograder(image, buggy_source("adagrad-lr-decay-off-by-one"))
     assert data["score"] == 97
     failed = [t for t in data["tests"] if t["status"] == "failed"]
     assert [t["name"] for t in failed] == ["Adagrad: lr_decay"]
     assert "Diverged from torch at **step 1**" in failed[0]["output"]
+    assert "`adagrad-lr-decay-off-by-one`" in failed[0]["output"]
+    assert "adagrad-lr-decay-off-by-one" in failed[0]["tags"]
 
 
 def test_hostile_submission_cannot_touch_results_or_references(image):

@@ -64,8 +64,12 @@ def as_float64(value, what, kinds=""):
     return np.array(array, dtype=np.float64, order="C")
 
 
-def run_case(fn, case, inputs, lines):
-    """Drive ``fn`` over one case; returns (trajectory arrays, steps completed, error)."""
+def run_case(fn, case, inputs, lines, before_step=None):
+    """Drive ``fn`` over one case; returns (trajectory arrays, steps completed, error).
+
+    ``before_step(t, trace)``, if given, is called before each step with the trajectory so
+    far (the diagnosis uses it to follow and stop a variant).
+    """
     params = {name: np.array(inputs["init"][name], dtype=np.float64)
               for name in case["state_keys"]}
     config = {k: tuple(v) if isinstance(v, list) else v for k, v in case["config"].items()}
@@ -73,6 +77,8 @@ def run_case(fn, case, inputs, lines):
     updated = {name: False for name in params}
     trace = {}
     for t in range(case["steps"]):
+        if before_step:
+            before_step(t, trace)
         try:
             grads = gradients(case["problem"], {k: v.copy() for k, v in params.items()},
                               inputs["data"], t)

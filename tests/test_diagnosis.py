@@ -1,0 +1,91 @@
+"""The misconception catalog: every id is recognised in a submission written differently
+from its own variant, nothing unsupported is ever named, and the report's wording is pinned."""
+
+import os
+from pathlib import Path
+
+import pytest
+from conftest import SUBMISSIONS, TESTS, graded
+
+from autograder import references
+from autograder.cases import CASES
+from autograder.child.main import unpack_inputs
+from autograder.diagnose import compiled, variant_matches
+from autograder.grade import plan_for
+from autograder.misconceptions import BY_ID, CATALOG
+from autograder.report import summary
+from examples.bugs import write
+
+HANDWRITTEN = SUBMISSIONS / "misconceptions"
+SNAPSHOT = TESTS / "snapshots" / "amsgrad-max-of-corrected.md"
+
+
+def test_every_spec_id_is_in_the_catalog_with_a_hint():
+    spec_ids = """sgd-ema-momentum sgd-lr-in-velocity sgd-dampening-first-step
+        sgd-nesterov-as-momentum weight-decay-after-momentum maximize-after-weight-decay
+        adam-no-bias-correction adam-bias-correction-off-by-one adam-eps-inside-sqrt adam-eps-hat
+        adam-state-stores-corrected adamw-l2-instead-of-decoupled adam-decoupled-instead-of-l2
+        adamw-decay-without-lr amsgrad-max-of-corrected global-step-counter
+        rmsprop-eps-inside-sqrt rmsprop-alpha-swapped rmsprop-centered-stale-mean
+        adagrad-lr-decay-off-by-one adagrad-ignores-initial-accumulator float32-precision
+        grad-mutated-in-place state-not-persisted""".split()
+    assert set(spec_ids) <= set(BY_ID)
+    assert len(BY_ID) == len(CATALOG)
+    for m in CATALOG:
+        assert m.title and m.hint.endswith(".") and m.functions
+
+
+@pytest.mark.parametrize("variants", [(v,) for m in CATALOG for v in m.variants],
+                         ids=lambda v: v[0][0])
+def test_every_variant_applies_to_the_answer_key(variants):
+    assert compiled(variants)
+
+
+def test_the_unedited_answer_key_reproduces_torch_in_the_diagnosis_harness():
+    arrays = references.load()
+    keys = plan_for(CASES, arrays)
+    for case in CASES:
+        expected = references.split(arrays, case.id, "expected")
+        expected = {f"{k}": v for k, v in expected.items()}
+        state_keys = {p: k["keys"] for p, k in keys[case.id].items()}
+        assert variant_matches((), case, unpack_inputs(arrays, case.id), state_keys, expected,
+                               case.steps), case.id
+
+
+@pytest.mark.parametrize("mid", sorted(BY_ID))
+def test_handwritten_bug_is_detected_and_named_and_nothing_else(mid):
+    path = HANDWRITTEN / f"{mid}.py"
+    assert path.exists(), f"write a submission with this mistake: {path}"
+    grading = graded(path)
+    mine = [c for c in grading.cases if c.function in BY_ID[mid].functions]
+    diagnosed = [grading.outcomes[c.id].diagnosis for c in mine
+                 if not grading.outcomes[c.id].passed and grading.outcomes[c.id].diagnosis]
+    named = {i for d in diagnosed for i in d.ids}
+    assert named == {mid}
+    report = summary(grading)
+    assert f"(`{mid}`;" in report and BY_ID[mid].hint in report
+
+
+def test_an_unknown_bug_is_not_named(write):
+    source = (SUBMISSIONS.parent.parent / "solutions" / "optimizers.py").read_text()
+    grading = graded(write(source.replace("return param - lr * g", "return param - 2 * lr * g")))
+    diagnoses = [o.diagnosis for o in grading.outcomes.values() if o.diagnosis]
+    assert diagnoses and not any(d.ids for d in diagnoses)
+    assert "No known mistake reproduces your trajectory. The parameter differs at step 1" \
+        in summary(grading)
+
+
+def test_correct_alternative_forms_are_never_flagged():
+    grading = graded(SUBMISSIONS / "alternative_forms.py")
+    assert not any(o.diagnosis for o in grading.outcomes.values())
+
+
+def test_report_snapshot(tmp_path):
+    """The full Markdown report of one buggy submission, pinned so wording changes are
+    deliberate: regenerate with UPDATE_SNAPSHOTS=1."""
+    [path] = write(["amsgrad-max-of-corrected"], tmp_path)
+    text = summary(graded(path))
+    if os.environ.get("UPDATE_SNAPSHOTS"):
+        SNAPSHOT.parent.mkdir(exist_ok=True)
+        SNAPSHOT.write_text(text)
+    assert text == Path(SNAPSHOT).read_text()
