@@ -30,16 +30,16 @@ def cmd_grade(args):
 
 
 def cmd_references(args):
-    from . import references
+    from . import diagnose, references
 
     if args.check:
-        problems = references.check()
+        problems = references.check() + diagnose.check_variants()
         for p in problems[:50]:
             print(p)
         print(f"references: {'identical to' if not problems else 'DIFFER from'} a fresh torch run"
               f" ({len(problems)} differences)")
         return 1 if problems else 0
-    for name, count in references.write().items():
+    for name, count in {**references.write(), **diagnose.write_variants()}.items():
         print(f"wrote autograder/data/{name}: {count} arrays")
     return 0
 
@@ -68,7 +68,8 @@ def main(argv=None):
     p.add_argument("--timeout", type=float,
                    help="wall-clock seconds for all the cases of one function (default 20)")
     p.set_defaults(func=cmd_grade)
-    p = sub.add_parser("references", help="generate golden trajectories with torch.optim")
+    p = sub.add_parser("references", help="generate golden trajectories with torch.optim, "
+                       "and the known-buggy variants' trajectories")
     p.add_argument("--check", action="store_true",
                    help="regenerate in memory and compare with the stored ones")
     p.set_defaults(func=cmd_references)

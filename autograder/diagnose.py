@@ -1,16 +1,18 @@
 """Name the misconception behind a failing case, or say plainly that none fits (trusted side).
 
-For a case whose trajectory diverged from torch, every known-buggy variant of the
-answer key that concerns the function (``misconceptions.CATALOG``) is run on the same
-inputs, here in the trusted process (it is our code), and compared with the student's
-trajectory over every step the student completed, with the grading tolerance. A
-misconception is named only when its variant reproduces the student's trajectory (every
-parameter and state entry at every step); if no single one does, pairs are tried. Rules
-cover the rest: float32-sized errors, errors the child reported. Whatever is named, the
-report also says which entries diverged first and what that points at.
+Every known-buggy variant of the answer key (``misconceptions.CATALOG``) is run, once, by
+``make references``, on every case it concerns; its trajectory is stored beside the
+references (``data/variants-*.npz``) wherever it differs from torch's. Grading compares a
+failing student's trajectory with those, over every step the student completed, with the
+grading tolerance, and names a misconception only when its variant reproduces the
+student's trajectory (every parameter and state entry at every step). Rules cover the
+rest: float32-sized errors, errors the child reported. Whatever is named, the report also
+says which entries diverged first and what that points at.
+
+Because grading only reads stored trajectories, neither the Gradescope zip nor the
+student's notebook needs the answer key, and both give the same diagnosis.
 """
 
-import itertools
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -18,13 +20,17 @@ from pathlib import Path
 
 import numpy as np
 
+from . import references
+from .cases import CASES
 from .child.main import run_case, unpack_inputs
-from .compare import ATOL, RTOL
+from .child.problems import PARAM_SHAPES
+from .compare import ATOL, RTOL, entries_of
 from .misconceptions import CATALOG
 
 PACKAGE = Path(__file__).resolve().parent
-# The zip carries the answer key in data/ (root-only); the repository has it in solutions/.
-ANSWER_KEYS = [PACKAGE / "data" / "answer_key.py", PACKAGE.parent / "solutions" / "optimizers.py"]
+ANSWER_KEY = PACKAGE.parent / "solutions" / "optimizers.py"   # generation only
+VARIANT_FILES = {True: references.DATA / "variants-public.npz",
+                 False: references.DATA / "variants-hidden.npz"}
 FLOAT32_RELATIVE = (1e-9, 1e-4)   # first divergence this small, and staying this close
 
 ENTRY_EQUATIONS = {
@@ -78,115 +84,125 @@ def apply_edits(source, function, edits):
 
 
 @cache
-def answer_key():
-    """The answer key's source, or None where it is not installed (then no variant runs)."""
-    path = next((p for p in ANSWER_KEYS if p.exists()), None)
-    return path.read_text() if path else None
-
-
-@cache
 def compiled(variants):
     """Code of the answer key with ``variants`` (a tuple of (function, edits)) applied;
-    ValueError if the edits do not apply or there is no answer key."""
-    source = answer_key()
-    if source is None:
-        raise ValueError("no answer key installed")
+    ValueError if the edits do not apply."""
+    source = ANSWER_KEY.read_text()
     for function, edits in variants:
         source = apply_edits(source, function, edits)
     return compile(source, "<variant>", "exec")
 
 
-class _Deviated(Exception):
-    pass
-
-
-def variant_matches(variants, case, inputs, state_keys, student, steps):
-    """True if the variant reproduces the student's trajectory over its first ``steps``
-    steps. The variant is followed step by step and dropped at its first deviation."""
+def variant_trace(variants, case, inputs, state_keys):
+    """The trajectory (path -> array) the answer key with ``variants`` applied produces on
+    ``case``, or None if it fails."""
     try:
         code = compiled(variants)
-    except ValueError:      # the edits do not compose
-        return False
+    except ValueError:
+        return None
     step = [0]
     namespace = {"__name__": "variant", "_CALLS": [0], "_OPTIMIZER_STEP": step}
     exec(code, namespace)
-    meta = {"steps": steps, "problem": case.problem, "config": case.config,
+    meta = {"steps": case.steps, "problem": case.problem, "config": case.config,
             "state_keys": state_keys}
 
     def before_step(t, trace):
-        if t and not same_step(student, trace, t - 1):
-            raise _Deviated
         step[0] = t + 1
 
-    try:
-        with np.errstate(all="ignore"):
-            trace, done, error = run_case(namespace[case.function], meta, inputs, [],
-                                          before_step)
-    except _Deviated:
-        return False
-    return not error and done == steps and same_step(student, trace, steps - 1)
+    with np.errstate(all="ignore"):
+        trace, done, error = run_case(namespace[case.function], meta, inputs, [], before_step)
+    if error or done < case.steps:
+        return None
+    return {key: np.stack(values) for key, values in trace.items()}
 
 
-def same_step(student, variant, t):
-    """True if every entry of the variant at step ``t`` matches the student's (NaN == NaN)."""
-    for key, values in variant.items():
-        if key not in student or len(values) <= t:
+def same_trajectory(got, want, steps):
+    """True if every entry of ``want`` matches ``got`` over the first ``steps`` steps,
+    with the grading tolerance (NaN == NaN)."""
+    for key, values in want.items():
+        if key not in got:
             return False
-        a, b = student[key][t], values[t]
+        a, b = got[key][:steps], values[:steps]
         with np.errstate(invalid="ignore"):
             close = np.abs(a - b) <= ATOL + RTOL * np.abs(b)
-        if not (close | (np.isnan(a) & np.isnan(b)) | (a == b)).all():
+        if len(a) < steps or not (close | (np.isnan(a) & np.isnan(b)) | (a == b)).all():
             return False
     return True
 
 
 def candidates(function):
-    """(misconception id, variant) pairs that concern a student function."""
-    return [(m.id, (variant,)) for m in CATALOG if function in m.functions
-            for variant in m.variants]
+    """(misconception id, variant number, variant) for the variants concerning a function."""
+    return [(m.id, i, variant) for m in CATALOG if function in m.functions
+            for i, variant in enumerate(m.variants)]
+
+
+# ------------------------------------------------------------ precomputed variant trajectories
+
+def generate_variants():
+    """Every variant's trajectory on every case it concerns, where it differs from torch's:
+    ({public: {"<case>/<id>/<n>/<path>": array}}). Needs the answer key."""
+    arrays = references.load()
+    files = {True: {}, False: {}}
+    for case in CASES:
+        expected = references.split(arrays, case.id, "expected")
+        state_keys = {p: entries_of(expected, p)[1:] for p in PARAM_SHAPES[case.problem]}
+        inputs = unpack_inputs(arrays, case.id)
+        for mid, number, variant in candidates(case.function):
+            trace = variant_trace((variant,), case, inputs, state_keys)
+            if trace is None or same_trajectory(trace, expected, case.steps):
+                continue    # a variant that fails, or equals torch here, explains nothing
+            for path, value in trace.items():
+                files[case.public][f"{case.id}/{mid}/{number}/{path}"] = value
+    return files
+
+
+def write_variants():
+    for public, arrays in generate_variants().items():
+        references.write_packed(VARIANT_FILES[public], arrays)
+    return {VARIANT_FILES[p].name: len(a) for p, a in
+            {p: references.read_packed(f) for p, f in VARIANT_FILES.items()}.items()}
+
+
+def check_variants():
+    """Differences between the stored variant trajectories and freshly computed ones."""
+    problems = []
+    for public, fresh in generate_variants().items():
+        stored = references.read_packed(VARIANT_FILES[public])
+        if set(stored) != set(fresh):
+            problems.append(f"{VARIANT_FILES[public].name}: different variants or cases")
+        problems += [f"{key}: stored variant trajectory differs" for key in set(stored) & set(
+            fresh) if not np.array_equal(stored[key], fresh[key], equal_nan=True)]
+    return problems
+
+
+def load_variants(public_only=False):
+    """{case id: {(id, n): {path: array}}} from the stored variant trajectories."""
+    by_case = {}
+    for public, path in VARIANT_FILES.items():
+        if public or not public_only:
+            for key, value in references.read_packed(path).items():
+                case_id, mid, number, rest = key.split("/", 3)
+                by_case.setdefault(case_id, {}).setdefault((mid, int(number)), {})[rest] = value
+    return by_case
 
 
 class Diagnoser:
-    """Diagnoses the failing cases of one grading, reusing what earlier cases taught it:
-    the ids found for a function are tried first on its next cases, and pairs are searched
-    at most once per function."""
+    """Diagnoses the failing cases of one grading against the stored variant trajectories."""
 
-    def __init__(self, arrays):
-        self.arrays = arrays
-        self.found = {}          # function -> ids matched on an earlier case
-        self.pairs_tried = set()
+    def __init__(self, variants):
+        self.variants = variants
 
-    def diagnose(self, case, outcome, run, expected, state_keys):
+    def diagnose(self, case, outcome, run, expected):
         """The Diagnosis of one failing case (``run`` is None when nothing ran)."""
         diagnosis = Diagnosis(reasoning=reasoning(case, outcome))
         if run is not None and outcome.step:
-            diagnosis.ids = self.matching_ids(case, run, state_keys)
+            diagnosis.ids = sorted({
+                mid for (mid, _), trace in self.variants.get(case.id, {}).items()
+                if same_trajectory(run.trace, trace, run.completed)})
             diagnosis.exact = bool(diagnosis.ids)
         if not diagnosis.ids and run is not None:
             diagnosis.ids = rule_ids(outcome, run, expected)
         return diagnosis
-
-    def matching_ids(self, case, run, state_keys):
-        """Ids whose variants reproduce the student's trajectory: singles, then pairs."""
-        inputs = unpack_inputs(self.arrays, case.id)
-
-        def matches(variants):
-            return variant_matches(variants, case, inputs, state_keys, run.trace,
-                                   run.completed)
-
-        singles = candidates(case.function)
-        known = self.found.get(case.function, set())
-        found = {mid for mid, variants in singles if mid in known and matches(variants)}
-        if not found:
-            found = {mid for mid, variants in singles if mid not in known and matches(variants)}
-        if not found and case.function not in self.pairs_tried:
-            self.pairs_tried.add(case.function)
-            for (id_a, var_a), (id_b, var_b) in itertools.combinations(singles, 2):
-                if id_a != id_b and matches(var_a + var_b):
-                    found = {id_a, id_b}
-                    break
-        self.found.setdefault(case.function, set()).update(found)
-        return sorted(found)
 
 
 def rule_ids(outcome, run, expected):

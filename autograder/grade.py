@@ -7,7 +7,7 @@ from . import references
 from .cases import select
 from .child.problems import PARAM_SHAPES
 from .compare import Outcome, compare, entries_of
-from .diagnose import Diagnoser
+from .diagnose import Diagnoser, load_variants
 from .extract import SubmissionError, extract, is_stub
 from .report import CASES_SHOWN_PER_GROUP
 from .sandbox import TIMEOUT_PER_FUNCTION, run_submission
@@ -60,9 +60,9 @@ def graded_unreadable(submission, error, started, public_only=False):
                    seconds=time.monotonic() - started)
 
 
-def diagnose_shown(cases, outcomes, runs, arrays, keys):
+def diagnose_shown(cases, outcomes, runs, arrays, public_only):
     """Diagnose the failing cases a report shows (the first few of each rubric group)."""
-    shown, diagnoser = {}, Diagnoser(arrays)
+    shown, diagnoser = {}, Diagnoser(load_variants(public_only))
     for case in cases:
         outcome = outcomes[case.id]
         group = (case.optimizer, case.group)
@@ -72,8 +72,7 @@ def diagnose_shown(cases, outcomes, runs, arrays, keys):
         run = runs.get(case.function)
         outcome.diagnosis = diagnoser.diagnose(
             case, outcome, run.runs[case.id] if run else None,
-            references.split(arrays, case.id, "expected"),
-            {p: k["keys"] for p, k in keys[case.id].items()})
+            references.split(arrays, case.id, "expected"))
 
 
 def grade(path, public_only=False, timeout=TIMEOUT_PER_FUNCTION, diagnosis=True,
@@ -111,6 +110,6 @@ def grade(path, public_only=False, timeout=TIMEOUT_PER_FUNCTION, diagnosis=True,
             outcomes[case.id] = compare(expected, fr.runs[case.id],
                                         list(PARAM_SHAPES[case.problem]), case.steps)
     if diagnosis:
-        diagnose_shown(cases, outcomes, runs, arrays, keys)
+        diagnose_shown(cases, outcomes, runs, arrays, public_only)
     return Grading(str(path), public_only, cases, outcomes, score(cases, outcomes, rubric),
                    rubric, warnings, kept.origins, time.monotonic() - started, notes)

@@ -84,9 +84,7 @@ def build_zip(out):
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     entries = {"setup.sh": FILES / "setup.sh", "run_autograder": FILES / "run_autograder",
-               "requirements.txt": REPO / "requirements" / "runtime.txt",
-               # for the diagnosis's known-buggy variants; readable by root only
-               "autograder/data/answer_key.py": REPO / "solutions" / "optimizers.py"}
+               "requirements.txt": REPO / "requirements" / "runtime.txt"}
     for path in sorted(PACKAGE.rglob("*")):
         if path.is_file() and "__pycache__" not in path.parts and PACKAGE / "gradescope_files" \
                 not in path.parents:
