@@ -1,21 +1,30 @@
-"""Build the answer key and the student skeleton from the annotated source.
+"""Build everything students and the answer key get from the sources in ``assignment/``.
 
-``assignment/optimizers.py`` is the single source of truth. Code between
-``# BEGIN SOLUTION`` and ``# END SOLUTION`` (otter-assign's markers) is the
-answer: kept without the markers in ``solutions/``, replaced by ``...`` in
-``student_template/`` (a block at the top level disappears entirely).
+* ``assignment/optimizers.py`` is the single source of the step functions. Code between
+  ``# BEGIN SOLUTION`` and ``# END SOLUTION`` (otter-assign's markers) is the answer: kept
+  without the markers in ``solutions/optimizers.py``, replaced by ``...`` in
+  ``student_template/optimizers.py`` (a block at the top level disappears entirely).
+* ``assignment/lab_support/`` (data, the MLP, plotting, the notebook's checks) is copied
+  to ``student_template/lab_support/``.
+* ``student_template/autograder_engine.zip`` is the grading engine with the public
+  references only, for the notebook's checks (no hidden case data, no Gradescope files).
 
-    python assignment/build.py            write both outputs
-    python assignment/build.py --check    exit 1 if either is out of date
+    python assignment/build.py            write every output
+    python assignment/build.py --check    exit 1 if any output is out of date
 """
 
 import argparse
+import io
 import re
 import sys
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "assignment" / "optimizers.py"
+SUPPORT = ROOT / "assignment" / "lab_support"
+ENGINE = ROOT / "autograder"
+ENGINE_DATA = {"references-public.npz", "variants-public.npz", "rubric.json"}
 BLOCK = re.compile(r"^([ \t]*)# BEGIN SOLUTION\n(.*?)^[ \t]*# END SOLUTION\n", re.M | re.S)
 HEADER = "# Generated from assignment/optimizers.py by assignment/build.py: edit that file.\n"
 
@@ -32,25 +41,49 @@ def skeleton_text(source: str) -> str:
     return HEADER + re.sub(r"\n{3,}(?=\S)", "\n\n\n", text)
 
 
-OUTPUTS = {
-    ROOT / "solutions" / "optimizers.py": solution_text,
-    ROOT / "student_template" / "optimizers.py": skeleton_text,
-}
+def engine_files():
+    """The engine files students get: code, and of the data only what is public."""
+    for path in sorted(ENGINE.rglob("*")):
+        rel = path.relative_to(ROOT)
+        if (path.is_file() and "__pycache__" not in rel.parts and "gradescope_files"
+                not in rel.parts and (path.parent.name != "data" or path.name in ENGINE_DATA)):
+            yield rel, path
+
+
+def engine_zip() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        for rel, path in engine_files():
+            zf.writestr(zipfile.ZipInfo(str(rel), date_time=(1980, 1, 1, 0, 0, 0)),
+                        path.read_bytes(), compress_type=zipfile.ZIP_DEFLATED)
+    return buffer.getvalue()
+
+
+def outputs():
+    """{output path: bytes}, everything this script generates."""
+    source = SOURCE.read_text()
+    out = {
+        ROOT / "solutions" / "optimizers.py": solution_text(source).encode(),
+        ROOT / "student_template" / "optimizers.py": skeleton_text(source).encode(),
+        ROOT / "student_template" / "autograder_engine.zip": engine_zip(),
+    }
+    for path in sorted(SUPPORT.glob("*.py")):
+        out[ROOT / "student_template" / "lab_support" / path.name] = path.read_bytes()
+    return out
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true")
     args = parser.parse_args(argv)
-    source = SOURCE.read_text()
     stale = []
-    for path, render in OUTPUTS.items():
-        text = render(source)
+    for path, data in outputs().items():
         if args.check:
-            if not path.exists() or path.read_text() != text:
+            if not path.exists() or path.read_bytes() != data:
                 stale.append(path.relative_to(ROOT))
         else:
-            path.write_text(text)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
             print(f"wrote {path.relative_to(ROOT)}")
     if stale:
         print("out of date (run `make student solutions`):", *stale, sep="\n  ")

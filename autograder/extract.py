@@ -127,10 +127,16 @@ def imported_modules(tree):
 
 
 def extract(path, answer_names=()):
-    """The kept source of a submission, with each line's origin, warnings and functions."""
+    """The kept source of a submission file (see ``extract_cells``)."""
+    return extract_cells(read_cells(path), answer_names)
+
+
+def extract_cells(cells, answer_names=()):
+    """The kept source of [(label, code)] cells, with each line's origin, warnings and
+    functions. A notebook's label is "cell N"; a live session's, "In [N]"."""
     result = Extracted()
     future, body = [], []
-    for label, code in read_cells(path):
+    for label, code in cells:
         code = _without_magics(code)
         try:
             tree = ast.parse(code)

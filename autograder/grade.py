@@ -8,7 +8,7 @@ from .cases import select
 from .child.problems import PARAM_SHAPES
 from .compare import Outcome, compare, entries_of
 from .diagnose import Diagnoser, load_variants
-from .extract import SubmissionError, extract, is_stub
+from .extract import SubmissionError, extract, extract_cells, is_stub
 from .report import CASES_SHOWN_PER_GROUP
 from .sandbox import TIMEOUT_PER_FUNCTION, run_submission
 from .score import load_rubric, score
@@ -76,15 +76,18 @@ def diagnose_shown(cases, outcomes, runs, arrays, public_only):
 
 
 def grade(path, public_only=False, timeout=TIMEOUT_PER_FUNCTION, diagnosis=True,
-          exclusive=False):
-    """Grade one submission file. ``exclusive``: this is the only grading on the machine
-    (Gradescope), so every process of the sandbox user may be killed at the end."""
+          exclusive=False, functions=None, cells=None):
+    """Grade one submission file (or, with ``cells``, [(label, code)] from a live session).
+
+    ``functions`` limits grading to those step functions (a notebook check).
+    ``exclusive``: this is the only grading on the machine (Gradescope), so every process
+    of the sandbox user may be killed at the end."""
     started = time.monotonic()
-    cases = select(public_only)
+    cases = [c for c in select(public_only) if functions is None or c.function in functions]
     rubric = load_rubric()
     outcomes = {}
     try:
-        kept = extract(path)
+        kept = extract_cells(cells) if cells is not None else extract(path)
     except SubmissionError as exc:
         return graded_unreadable(path, exc, started, public_only)
     arrays = references.load(public_only)

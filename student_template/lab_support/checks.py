@@ -1,0 +1,65 @@
+"""The notebook's checks: the course autograder itself, on the public cases.
+
+``check("adam_step")`` grades the code this session has run -- only what the autograder
+keeps from a notebook (imports, ``def``, ``class``, literal assignments), each case from a
+fresh load, in a separate process -- against the public ``torch.optim`` references, and
+shows exactly the feedback Gradescope shows for those cases. The engine ships as
+``autograder_engine.zip`` beside this folder and is unpacked on first use.
+"""
+
+import hashlib
+import math
+import sys
+import zipfile
+from pathlib import Path
+
+HOME = Path(__file__).resolve().parent.parent
+ENGINE_ZIP = HOME / "autograder_engine.zip"
+ENGINE_DIR = HOME / ".autograder_engine"
+
+
+def _engine():
+    """Unpack the grading engine (once per version of the zip) and make it importable."""
+    digest = hashlib.sha256(ENGINE_ZIP.read_bytes()).hexdigest()
+    stamp = ENGINE_DIR / ".version"
+    if not stamp.exists() or stamp.read_text() != digest:
+        with zipfile.ZipFile(ENGINE_ZIP) as zf:
+            zf.extractall(ENGINE_DIR)
+        stamp.write_text(digest)
+    if str(ENGINE_DIR) not in sys.path:
+        sys.path.insert(0, str(ENGINE_DIR))
+
+
+def session_cells():
+    """[(label, code)] for every cell this IPython session has run, oldest first."""
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is None:
+        raise RuntimeError("check() reads the cells you have run: call it from the notebook")
+    return [(f"In [{n}]", code) for n, code in enumerate(shell.user_ns.get("In", [])) if code]
+
+
+def check(function, cells=None):
+    """Grade ``function`` on the public cases; raise AssertionError with the autograder's
+    feedback if any case fails, else print a one-line summary."""
+    _engine()
+    from autograder.grade import grade
+    from autograder.report import group_text
+
+    grading = grade(None, public_only=True, functions={function},
+                    cells=session_cells() if cells is None else cells)
+    failing = [s for s in grading.scores if s.passed < s.total]
+    if failing:
+        parts = [f"### {grading.rubric['optimizers'][s.optimizer]['title']}: {s.title}\n\n"
+                 + group_text(grading, s) for s in failing]
+        warnings = "".join(f"Warning: {w}\n\n" for w in grading.warnings)
+        raise AssertionError("\n" + warnings + "\n\n".join(parts))
+    passed = sum(s.passed for s in grading.scores)
+    print(f"{function}: all {passed} public cases match torch.optim.")
+
+
+def check_answer(name, value):
+    """A concept answer must be a finite number (its correctness is graded on submission)."""
+    assert isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(
+        value), f"{name} must be a number, e.g. {name} = 0.5 (got {value!r})"

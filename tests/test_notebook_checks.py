@@ -1,0 +1,59 @@
+"""The notebook's checks run the autograder itself on the public cases, from the engine
+shipped in student_template/, and say exactly what Gradescope says for those cases."""
+
+import json
+import subprocess
+import sys
+import zipfile
+
+import pytest
+from conftest import ROOT, SOLUTION, graded
+
+from autograder.report import group_text
+from examples.bugs import write
+
+TEMPLATE = ROOT / "student_template"
+RUN_CHECK = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from lab_support import check
+try:
+    check(sys.argv[2], cells=[("In [1]", open(sys.argv[3]).read())])
+    print(json.dumps({"passed": True}))
+except AssertionError as exc:
+    print(json.dumps({"passed": False, "message": str(exc)}))
+"""
+
+
+def notebook_check(function, path, tmp_path):
+    """check() as a student's notebook runs it: a fresh interpreter that has only
+    student_template/ (engine from its zip), not this repository, on its path."""
+    done = subprocess.run([sys.executable, "-c", RUN_CHECK, str(TEMPLATE), function, str(path)],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_engine_zip_holds_no_hidden_data_or_answer_key():
+    with zipfile.ZipFile(TEMPLATE / "autograder_engine.zip") as zf:
+        names = zf.namelist()
+    assert "autograder/data/references-public.npz" in names
+    assert not [n for n in names if "hidden" in n or "solutions" in n or "answer" in n]
+
+
+def test_check_passes_a_correct_function(tmp_path):
+    assert notebook_check("adam_step", SOLUTION, tmp_path) == {"passed": True}
+
+
+@pytest.mark.parametrize("bug, function", [("amsgrad-max-of-corrected", "adam_step"),
+                                           ("rmsprop-alpha-swapped", "rmsprop_step")])
+def test_check_says_what_gradescope_says_for_public_cases(bug, function, tmp_path):
+    [path] = write([bug], tmp_path)
+    result = notebook_check(function, path, tmp_path)
+    assert not result["passed"]
+    grading = graded(path, public_only=True)
+    for s in grading.scores:
+        cases = [c for c in grading.cases if (c.optimizer, c.group) == (s.optimizer, s.group)]
+        if cases[0].function == function and s.passed < s.total:
+            assert group_text(grading, s) in result["message"]
+    assert f"`{bug}`" in result["message"]
