@@ -16,29 +16,96 @@
 import argparse
 import io
 import re
+import shutil
+import subprocess
 import sys
+import tempfile
 import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "assignment" / "optimizers.py"
+LAB = ROOT / "assignment" / "lab.py"          # the master notebook, as a jupytext percent file
+NOTEBOOK = "optimizers_lab.ipynb"
+INCLUDE = re.compile(r"^# include: (.+)$", re.M)
 SUPPORT = ROOT / "assignment" / "lab_support"
 ENGINE = ROOT / "autograder"
 ENGINE_DATA = {"references-public.npz", "variants-public.npz", "rubric.json"}
-BLOCK = re.compile(r"^([ \t]*)# BEGIN SOLUTION\n(.*?)^[ \t]*# END SOLUTION\n", re.M | re.S)
+BLOCK = re.compile(r"^([ \t]*)# BEGIN SOLUTION( NO PROMPT)?\n(.*?)^[ \t]*# END SOLUTION\n",
+                   re.M | re.S)
 HEADER = "# Generated from assignment/optimizers.py by assignment/build.py: edit that file.\n"
 
 
 def solution_text(source: str) -> str:
-    return HEADER + BLOCK.sub(lambda m: m.group(2), source)
+    return HEADER + BLOCK.sub(lambda m: m.group(3), source)
 
 
 def skeleton_text(source: str) -> str:
     def prompt(match):
-        indent = match.group(1)
-        return f"{indent}...\n" if indent else ""
+        indent, no_prompt = match.group(1), match.group(2)
+        return "" if no_prompt or not indent else f"{indent}...\n"
     text = BLOCK.sub(prompt, source)
     return HEADER + re.sub(r"\n{3,}(?=\S)", "\n\n\n", text)
+
+
+def segments(source):
+    """{function name: its top-level text}, a solution block around a def included."""
+    starts = [m.start() for m in re.finditer(r"^(def |# BEGIN SOLUTION)", source, re.M)
+              if not source[:m.start()].rstrip().endswith("# BEGIN SOLUTION NO PROMPT")]
+    named = {}
+    for start, end in zip(starts, starts[1:] + [len(source)]):
+        chunk = source[start:end].rstrip() + "\n"
+        named[re.search(r"^def (\w+)", chunk, re.M).group(1)] = chunk
+    return named
+
+
+def master_notebook(source):
+    """The otter-assign master notebook: lab.py with each ``# include: name`` replaced by
+    those functions from optimizers.py, solution markers and all."""
+    import jupytext
+
+    parts = segments(source)
+    text = INCLUDE.sub(lambda m: "\n\n".join(parts[n].rstrip() for n in m.group(1).split()),
+                       LAB.read_text())
+    nb = jupytext.reads(text, fmt="py:percent")
+    nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python",
+                                 "name": "python3"}
+    return nb
+
+
+def normalised(path):
+    """A notebook's bytes with cell ids and metadata made deterministic."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    nb.metadata = {"kernelspec": {"display_name": "Python 3", "language": "python",
+                                  "name": "python3"},
+                   "language_info": {"name": "python"}, **{k: v for k, v in nb.metadata.items()
+                                                          if k == "otter"}}
+    for i, cell in enumerate(nb.cells):
+        cell.id = f"cell-{i:03d}"
+        cell.source = cell.source.strip("\n")
+        cell.metadata.pop("execution", None)
+    return (nbformat.writes(nb) + "\n").encode()
+
+
+def otter_outputs(source):
+    """Run ``otter assign`` on the master notebook: {output path: bytes}."""
+    import nbformat
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        nbformat.write(master_notebook(source), tmp / NOTEBOOK)
+        done = subprocess.run([sys.executable, "-m", "otter", "assign", str(tmp / NOTEBOOK),
+                               str(tmp / "dist")], capture_output=True, text=True, cwd=tmp)
+        if done.returncode:
+            raise SystemExit(f"otter assign failed:\n{done.stdout}\n{done.stderr}")
+        out = {ROOT / "student_template" / NOTEBOOK: normalised(tmp / "dist/student" / NOTEBOOK),
+               ROOT / "solutions" / NOTEBOOK: normalised(tmp / "dist/autograder" / NOTEBOOK)}
+        for test in sorted((tmp / "dist/student/tests").glob("*.py")):
+            out[ROOT / "student_template" / "tests" / test.name] = test.read_bytes()
+        shutil.rmtree(tmp / "dist", ignore_errors=True)
+    return out
 
 
 def engine_files():
@@ -69,6 +136,7 @@ def outputs():
     }
     for path in sorted(SUPPORT.glob("*.py")):
         out[ROOT / "student_template" / "lab_support" / path.name] = path.read_bytes()
+    out.update(otter_outputs(source))
     return out
 
 

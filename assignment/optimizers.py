@@ -80,7 +80,7 @@ def rmsprop_step(param, grad, state, *, lr=1e-2, alpha=0.99, eps=1e-8, weight_de
     # END SOLUTION
 
 
-# BEGIN SOLUTION
+# BEGIN SOLUTION NO PROMPT
 def _adam_update(param, grad, state, *, lr, betas, eps, weight_decay, amsgrad, maximize,
                  decoupled):
     """Adam (decoupled=False: L2 decay in the gradient) or AdamW (decoupled=True)."""

@@ -1,6 +1,5 @@
 """Plot helpers with one colour per optimizer across the whole lab."""
 
-import matplotlib.pyplot as plt
 import numpy as np
 
 COLORS = {

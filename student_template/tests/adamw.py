@@ -1,0 +1,12 @@
+from otter.test_files import test_case
+
+OK_FORMAT = False
+
+name = "adamw"
+points = 20
+
+@test_case(points=None, hidden=False)
+def test_adamw():
+    import lab_support
+    lab_support.check('adamw_step')
+
