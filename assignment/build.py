@@ -8,6 +8,11 @@
   to ``student_template/lab_support/``.
 * ``student_template/autograder_engine.zip`` is the grading engine with the public
   references only, for the notebook's checks (no hidden case data, no Gradescope files).
+* ``assignment/lab.py`` is the master notebook (a jupytext percent file in otter-assign's
+  format, step functions included from optimizers.py): ``otter assign`` makes the student
+  notebook and its tests (``student_template/``) and the solution notebook
+  (``solutions/``); the concept questions' solution lines make the autograder's answer key
+  (``autograder/data/answers.json``).
 
     python assignment/build.py            write every output
     python assignment/build.py --check    exit 1 if any output is out of date
@@ -15,6 +20,7 @@
 
 import argparse
 import io
+import json
 import re
 import shutil
 import subprocess
@@ -28,6 +34,7 @@ SOURCE = ROOT / "assignment" / "optimizers.py"
 LAB = ROOT / "assignment" / "lab.py"          # the master notebook, as a jupytext percent file
 NOTEBOOK = "optimizers_lab.ipynb"
 INCLUDE = re.compile(r"^# include: (.+)$", re.M)
+ANSWER = re.compile(r"^(\w+) = (.+?)\s+# SOLUTION$", re.M)   # a concept question's solution
 SUPPORT = ROOT / "assignment" / "lab_support"
 ENGINE = ROOT / "autograder"
 ENGINE_DATA = {"references-public.npz", "variants-public.npz", "rubric.json"}
@@ -108,6 +115,14 @@ def otter_outputs(source):
     return out
 
 
+def answer_key() -> bytes:
+    """The concept questions' answers, from the notebook's solution cells (our own source,
+    evaluated without builtins): the autograder's key, never shipped to students."""
+    answers = {name: float(eval(expr, {"__builtins__": {}}))  # noqa: S307 - our own source
+               for name, expr in ANSWER.findall(LAB.read_text())}
+    return (json.dumps(answers, indent=1, sort_keys=True) + "\n").encode()
+
+
 def engine_files():
     """The engine files students get: code, and of the data only what is public."""
     for path in sorted(ENGINE.rglob("*")):
@@ -133,6 +148,7 @@ def outputs():
         ROOT / "solutions" / "optimizers.py": solution_text(source).encode(),
         ROOT / "student_template" / "optimizers.py": skeleton_text(source).encode(),
         ROOT / "student_template" / "autograder_engine.zip": engine_zip(),
+        ENGINE / "data" / "answers.json": answer_key(),
     }
     for path in sorted(SUPPORT.glob("*.py")):
         out[ROOT / "student_template" / "lab_support" / path.name] = path.read_bytes()

@@ -1,5 +1,6 @@
 """Grade one submission: read it, run it sandboxed, compare, score (trusted side)."""
 
+import re
 import time
 from dataclasses import dataclass, field
 
@@ -10,8 +11,8 @@ from .compare import Outcome, compare, entries_of
 from .diagnose import Diagnoser, load_variants
 from .extract import SubmissionError, extract, extract_cells, is_stub
 from .report import CASES_SHOWN_PER_GROUP
-from .sandbox import TIMEOUT_PER_FUNCTION, run_submission
-from .score import load_rubric, score
+from .sandbox import ANSWERS, TIMEOUT_PER_FUNCTION, run_submission
+from .score import load_answer_key, load_rubric, question_scores, score
 
 
 @dataclass
@@ -26,6 +27,7 @@ class Grading:
     origins: list = field(default_factory=list)
     seconds: float = 0.0
     sandbox_notes: list = field(default_factory=list)  # for the instructor, not the student
+    answers: dict = field(default_factory=dict)        # concept answers as the child saw them
 
     @property
     def points(self):
@@ -52,7 +54,8 @@ NOTEBOOK_MODULES = ("otter", "matplotlib", "lab_support", "IPython")
 def load_warning_text(w, origins):
     """A student-facing sentence for a statement that failed at load, or None."""
     where = origins[w["line"] - 1] if 0 < w.get("line", 0) <= len(origins) else "the submission"
-    if w.get("import") and any(f"'{m}" in w.get("message", "") for m in NOTEBOOK_MODULES):
+    missing = re.match(r"No module named '(\w+)", w.get("message", ""))
+    if w.get("import") and missing and missing.group(1) in NOTEBOOK_MODULES:
         return None
     if w.get("import"):
         return (f"The import at {where} failed in the grading environment "
@@ -63,9 +66,10 @@ def graded_unreadable(submission, error, started, public_only=False):
     """The Grading of a submission that could not be read at all: zero, and why."""
     cases, rubric = select(public_only), load_rubric()
     outcomes = {c.id: Outcome(False, error={"kind": "unreadable"}) for c in cases}
-    return Grading(str(submission), public_only, cases, outcomes,
-                   score(cases, outcomes, rubric), rubric, warnings=[str(error)],
-                   seconds=time.monotonic() - started)
+    key = {} if public_only else load_answer_key()
+    scores = score(cases, outcomes, rubric) + question_scores({}, rubric, key)
+    return Grading(str(submission), public_only, cases, outcomes, scores, rubric,
+                   warnings=[str(error)], seconds=time.monotonic() - started)
 
 
 def diagnose_shown(cases, outcomes, runs, arrays, public_only):
@@ -93,9 +97,12 @@ def grade(path, public_only=False, timeout=TIMEOUT_PER_FUNCTION, diagnosis=True,
     started = time.monotonic()
     cases = [c for c in select(public_only) if functions is None or c.function in functions]
     rubric = load_rubric()
+    # Concept answers are graded with the full grading only (students do not have the key).
+    key = {} if public_only or functions else load_answer_key()
+    names = [n for n in rubric.get("questions", {}) if n in key]
     outcomes = {}
     try:
-        kept = extract_cells(cells) if cells is not None else extract(path)
+        kept = extract_cells(cells, names) if cells is not None else extract(path, names)
     except SubmissionError as exc:
         return graded_unreadable(path, exc, started, public_only)
     arrays = references.load(public_only)
@@ -109,7 +116,9 @@ def grade(path, public_only=False, timeout=TIMEOUT_PER_FUNCTION, diagnosis=True,
             outcomes[case.id] = Outcome(False, error={"kind": "not-implemented"})
         else:
             to_run.setdefault(case.function, []).append((case, keys[case.id]))
-    runs, notes = run_submission(kept.source, to_run, arrays, timeout, exclusive=exclusive)
+    runs, notes = run_submission(kept.source, to_run, arrays, timeout, exclusive=exclusive,
+                                 answers=[n for n in names if n in kept.assigned])
+    answered = runs.pop(ANSWERS, None)
     warnings = list(kept.warnings)
     for function, fr in runs.items():
         for w in fr.load_warnings:
@@ -122,5 +131,7 @@ def grade(path, public_only=False, timeout=TIMEOUT_PER_FUNCTION, diagnosis=True,
                                         list(PARAM_SHAPES[case.problem]), case.steps)
     if diagnosis:
         diagnose_shown(cases, outcomes, runs, arrays, public_only)
-    return Grading(str(path), public_only, cases, outcomes, score(cases, outcomes, rubric),
-                   rubric, warnings, kept.origins, time.monotonic() - started, notes)
+    answers = answered.answers if answered else {}
+    scores = score(cases, outcomes, rubric) + question_scores(answers, rubric, key)
+    return Grading(str(path), public_only, cases, outcomes, scores, rubric, warnings,
+                   kept.origins, time.monotonic() - started, notes, answers)

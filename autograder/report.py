@@ -3,6 +3,7 @@
 from .cases import OPTIMIZERS
 from .child.problems import PARAM_SHAPES
 from .misconceptions import BY_ID
+from .score import QUESTIONS
 
 PROBLEMS = {
     "stream": "a fixed gradient stream over parameters `scalar` (shape ()), `vector` (4,) and "
@@ -131,8 +132,29 @@ def case_text(case, outcome, origins, named_before=()):
     return f"{head}\n\n{body}"
 
 
+def section_title(rubric, optimizer):
+    return "Concept questions" if optimizer == QUESTIONS else \
+        rubric["optimizers"][optimizer]["title"]
+
+
+def question_text(grading, gs):
+    """Whether a concept answer is right; never what the right answer is."""
+    value = grading.answers.get(gs.group)
+    if gs.passed:
+        return f"Correct: {gs.points:g}/{gs.max_points:g} points."
+    if value is None:
+        return (f"No answer found: assign it at the top level of a cell, e.g. "
+                f"`{gs.group} = 0.5` (an expression such as `2 / 3` works too). "
+                f"0/{gs.max_points:g} points.")
+    if not isinstance(value, float):
+        return f"`{gs.group}` must be a number; it is `{value}`. 0/{gs.max_points:g} points."
+    return f"`{gs.group} = {value:.6g}` is not correct. 0/{gs.max_points:g} points."
+
+
 def group_text(grading, gs):
     """The Markdown of one rubric group: a summary line, then each failing case."""
+    if gs.optimizer == QUESTIONS:
+        return question_text(grading, gs)
     mine = [c for c in grading.cases if c.optimizer == gs.optimizer and c.group == gs.group]
     out = [f"{gs.passed}/{gs.total} cases match torch.optim: {gs.points:g}/{gs.max_points:g} "
            "points."]
@@ -171,4 +193,14 @@ def summary(grading):
         for s in groups:
             if s.passed < s.total:
                 out += ["", f"### {spec['title']}: {s.title}", "", group_text(grading, s)]
+    questions = [s for s in grading.scores if s.optimizer == QUESTIONS]
+    if questions:
+        out += ["", "## Concept questions: "
+                f"{sum(s.points for s in questions):g} / {sum(s.max_points for s in questions):g}",
+                ""] + [f"- **{s.title}** (`{s.group}`): {question_text(grading, s)}"
+                       for s in questions]
+    manual = grading.rubric.get("manual", [])
+    if manual and not grading.public_only:
+        out += ["", "Written questions (" + ", ".join(m["title"] for m in manual)
+                + ") are graded by your instructor, separately from this score."]
     return "\n".join(out) + "\n"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .report import group_text, summary
+from .report import group_text, section_title, summary
 
 
 def _finite(x):
@@ -33,11 +33,10 @@ def results(grading):
     for gs in grading.scores:
         mine = [c for c in grading.cases if (c.optimizer, c.group) == (gs.optimizer, gs.group)]
         named = misconceptions_of(grading, mine)
-        spec = grading.rubric["optimizers"][gs.optimizer]
         major = numbering.setdefault(gs.optimizer, len(numbering) + 1)
         minor = sum(1 for t in tests if t["tags"][0] == gs.optimizer) + 1
         tests.append({
-            "name": f"{spec['title']}: {gs.title}",
+            "name": f"{section_title(grading.rubric, gs.optimizer)}: {gs.title}",
             "number": f"{major}.{minor}",
             "score": gs.points,
             "max_score": gs.max_points,

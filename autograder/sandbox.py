@@ -66,6 +66,7 @@ class FunctionRun:
     runs: dict            # case id -> Run
     load_warnings: list
     seconds: float
+    answers: dict = field(default_factory=dict)   # concept answer name -> float or repr
 
 
 def sandbox_identity(user=SANDBOX_USER):
@@ -287,8 +288,9 @@ def _kill_orphans():
 
 # ------------------------------------------------------------------ requests and results
 
-def request_for(source, function, cases, arrays, limits):
-    """The request frame: kept source, cases' configs, and their inputs only."""
+def request_for(source, function, cases, arrays, limits, answers=()):
+    """The request frame: kept source, cases' configs, and their inputs only (and the
+    concept answer names whose values to report)."""
     metas, inputs = [], {}
     for case, keys in cases:
         metas.append({"id": case.id, "problem": case.problem, "steps": case.steps,
@@ -297,18 +299,24 @@ def request_for(source, function, cases, arrays, limits):
         prefix = f"{case.id}/inputs/"
         inputs.update({k: v for k, v in arrays.items() if k.startswith(prefix)})
     return wire.encode({"source": source, "function": function, "cases": metas,
-                        "limits": limits}, inputs)
+                        "limits": limits, "answers": list(answers)}, inputs)
+
+
+ANSWERS = "__answers__"   # the plan entry of a child that only loads and reports answers
 
 
 def run_submission(source, plan, arrays, timeout=TIMEOUT_PER_FUNCTION,
-                   budget=TIMEOUT_PER_SUBMISSION, jobs=2, exclusive=False):
-    """Run every function of ``plan`` ({function: [(case, state_keys)]}) sandboxed.
+                   budget=TIMEOUT_PER_SUBMISSION, jobs=2, exclusive=False, answers=()):
+    """Run every function of ``plan`` ({function: [(case, state_keys)]}) sandboxed; with
+    ``answers`` (names), one more child reports those names' values (plan key ANSWERS).
 
     ``state_keys`` maps each parameter to {"shape": ..., "keys": [torch's state keys]}.
     Returns ({function: FunctionRun}, notes on how isolated the children were).
     """
+    plan = {**plan, ANSWERS: []} if answers else plan
     with Sandbox(timeout=timeout, budget=budget, jobs=jobs, exclusive=exclusive) as box:
-        requests = {f: request_for(source, f, cases, arrays, box.limits())
+        requests = {f: request_for(source, f, cases, arrays, box.limits(),
+                                   answers if f == ANSWERS else ())
                     for f, cases in plan.items()}
         raw = box.run(source, requests)
     return {f: collect(plan[f], *raw[f], timeout) for f in plan}, box.notes
@@ -342,7 +350,8 @@ def collect(cases, out, timed_out, code, seconds, timeout):
         frames = wire.split_frames(out)
     except Exception:  # noqa: BLE001 - a hostile child may write anything
         frames = []
-    warnings = frames[0][0].get("load_warnings", []) if frames else []
+    head = frames[0][0] if frames else {}
+    warnings, answers = head.get("load_warnings", []), head.get("answers", {})
     by_id = {}
     for meta, arrays in frames[1:]:
         by_id.setdefault(meta.get("case"), (meta, arrays))
@@ -357,4 +366,4 @@ def collect(cases, out, timed_out, code, seconds, timeout):
         else:
             runs[case.id] = Run(error={"kind": "not-run"})
     return FunctionRun(runs=runs, load_warnings=warnings if isinstance(warnings, list) else [],
-                       seconds=seconds)
+                       seconds=seconds, answers=answers if isinstance(answers, dict) else {})

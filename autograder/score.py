@@ -1,19 +1,32 @@
-"""Points from case outcomes, by the rubric (``data/rubric.json``).
+"""Points from case outcomes and concept answers, by the rubric (``data/rubric.json``).
 
 Each optimizer's feature groups carry points; a group earns its points in
 proportion to the cases of that group that pass. With ``--public-only`` only
-the public cases count (what a student's notebook check sees).
+the public cases count (what a student's notebook check sees). Each auto-graded
+concept question earns its points when the answer is within its tolerance of the
+answer key (``data/answers.json``, generated from the notebook's solution cells and
+never shipped to students). Written questions are graded by people, outside these
+points.
 """
 
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
-RUBRIC = Path(__file__).resolve().parent / "data" / "rubric.json"
+DATA = Path(__file__).resolve().parent / "data"
+RUBRIC = DATA / "rubric.json"
+ANSWER_KEY = DATA / "answers.json"
+QUESTIONS = "questions"   # the GroupScore.optimizer of concept questions
 
 
 def load_rubric():
     return json.loads(RUBRIC.read_text())
+
+
+def load_answer_key():
+    """{question: correct value}, or {} where the key is not installed (a student's copy)."""
+    return json.loads(ANSWER_KEY.read_text()) if ANSWER_KEY.exists() else {}
 
 
 @dataclass
@@ -28,6 +41,18 @@ class GroupScore:
     @property
     def points(self) -> float:
         return round(self.max_points * self.passed / self.total, 2) if self.total else 0.0
+
+
+def question_scores(answers, rubric, key):
+    """[GroupScore] for the concept questions the answer key covers: 1/1 when correct."""
+    scores = []
+    for name, q in rubric.get("questions", {}).items():
+        if name in key:
+            value = answers.get(name)
+            correct = isinstance(value, float) and math.isclose(value, key[name],
+                                                                 rel_tol=q["rtol"])
+            scores.append(GroupScore(QUESTIONS, name, q["title"], q["points"], int(correct), 1))
+    return scores
 
 
 def score(cases, outcomes, rubric):

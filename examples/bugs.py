@@ -1,5 +1,5 @@
-"""Buggy submissions made from the answer key: one per misconception, and which cases each
-must fail.
+"""Buggy submissions made from the answer key (with the concept answers, so that only the
+bug costs points): one per misconception, and which cases each must fail.
 
 A bug's edits are its misconception's first known-buggy variant in the catalog
 (``autograder/misconceptions.py``), or, for the ids recognised by rule, the edits below.
@@ -11,12 +11,15 @@ sits at the tolerance's edge, so which cases it fails is not a property worth pi
 misconception tests cover it.)
 """
 
+import json
 from pathlib import Path
 
 from autograder.diagnose import apply_edits
 from autograder.misconceptions import BY_ID
 
-ANSWER_KEY = Path(__file__).resolve().parent.parent / "solutions" / "optimizers.py"
+ROOT = Path(__file__).resolve().parent.parent
+ANSWER_KEY = ROOT / "solutions" / "optimizers.py"
+CONCEPT_ANSWERS = ROOT / "autograder" / "data" / "answers.json"
 ADAMS = ("adam", "adamw")
 RULE_EDITS = {
     "float32-precision": ("_adam_update", (
@@ -66,6 +69,13 @@ FAILS = {
 }
 
 
+def complete_answer_key():
+    """The answer key's step functions plus the concept questions' answers: a submission
+    that earns every point."""
+    answers = json.loads(CONCEPT_ANSWERS.read_text())
+    return ANSWER_KEY.read_text() + "".join(f"{k} = {v!r}\n" for k, v in answers.items())
+
+
 def edits_of(bug_id):
     m = BY_ID[bug_id]
     return m.variants[0] if m.variants else RULE_EDITS[bug_id]
@@ -76,7 +86,7 @@ def buggy_source(bug_id):
     function, edits = edits_of(bug_id)
     # Variants may count calls in ``_CALLS``, which the diagnosis harness provides.
     prelude = "_CALLS = [0]\n" if any("_CALLS" in new for _, new in edits) else ""
-    source = apply_edits(ANSWER_KEY.read_text(), function, edits)
+    source = apply_edits(complete_answer_key(), function, edits)
     return f"# Buggy example: {bug_id}\n{prelude}{source}"
 
 

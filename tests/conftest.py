@@ -2,19 +2,27 @@
 
 import functools
 import json
+import tempfile
 from pathlib import Path
 
 import jsonschema
 import pytest
 
 from autograder.grade import grade
+from autograder.score import load_rubric
+from examples.bugs import complete_answer_key
 
 ROOT = Path(__file__).resolve().parent.parent
-SOLUTION = ROOT / "solutions" / "optimizers.py"
+ANSWER_KEY = ROOT / "solutions" / "optimizers.py"
+# A submission that earns every point: the step functions and the concept answers.
+SOLUTION = Path(tempfile.mkdtemp(prefix="olab-solution-")) / "solution.py"
+SOLUTION.write_text(complete_answer_key())
 SKELETON = ROOT / "student_template" / "optimizers.py"
 TESTS = Path(__file__).resolve().parent
 SUBMISSIONS = TESTS / "submissions"
 SCHEMA = json.loads((TESTS / "gradescope_results.schema.json").read_text())
+SGD_POINTS = sum(g["points"] for g in load_rubric()["optimizers"]["sgd"]["groups"].values())
+WITHOUT_SGD = 100 - SGD_POINTS          # a complete submission whose sgd_step earns nothing
 
 
 @functools.cache

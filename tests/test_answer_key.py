@@ -1,7 +1,7 @@
 """The answer key and correct alternative forms get full marks; the tolerance is justified."""
 
 import pytest
-from conftest import SOLUTION, SUBMISSIONS, failing, graded, max_relative_errors
+from conftest import ANSWER_KEY, SOLUTION, SUBMISSIONS, failing, graded, max_relative_errors
 
 from autograder import compare
 from autograder.cases import CASES
@@ -13,8 +13,24 @@ CORRECT = [SOLUTION, SUBMISSIONS / "alternative_forms.py"]
 def test_correct_submission_gets_full_marks(path):
     grading = graded(path)
     assert failing(grading) == set()
-    assert grading.points == grading.max_points == 100
     assert len(grading.outcomes) == len(CASES)
+    steps = [s for s in grading.scores if s.optimizer != "questions"]
+    assert sum(s.points for s in steps) == sum(s.max_points for s in steps) == 90
+    assert grading.max_points == 100
+
+
+def test_concept_answers_are_graded_against_the_key(write):
+    from autograder.score import load_answer_key
+
+    key = load_answer_key()
+    body = ANSWER_KEY.read_text()
+    cases = {"right": ("".join(f"{k} = {v!r}\n" for k, v in key.items()), 100),
+             "expression": ("max_stable_lr = 2 / 25\nadam_first_step = 1e-2\n", 100),
+             "wrong": ("".join(f"{k} = {v * 2!r}\n" for k, v in key.items()), 90),
+             "not a number": ("max_stable_lr = 'two over L'\nadam_first_step = ...\n", 90)}
+    for name, (answers, points) in cases.items():
+        grading = graded(write(body + answers, name=f"{name.replace(' ', '_')}.py"))
+        assert grading.points == points, name
 
 
 @pytest.mark.parametrize("path", CORRECT, ids=lambda p: p.name)

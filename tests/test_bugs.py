@@ -15,7 +15,7 @@ def expected_points(cases, fails):
         for group, g in spec["groups"].items():
             mine = [c for c in cases if c.optimizer == optimizer and c.group == group]
             total += round(g["points"] * sum(not fails(c) for c in mine) / len(mine), 2)
-    return round(total, 2)
+    return round(total + sum(q["points"] for q in rubric["questions"].values()), 2)
 
 
 def named(grading):

@@ -1,10 +1,10 @@
 """One test per attack seen in the wild (shared/reference/gradescope.md) and a few more.
 
 Each attack lives in ``sgd_step`` (or at load time) of an otherwise correct submission, so
-the honest score without SGD is 80. Every test asserts the score is not inflated, the
-results file is valid, and the run ended in time. Every attack is bounded (a loop that
-ends, a sleep that ends, a capped number of forks, a fork-bomb child that exits) so a
-failed defence cannot harm the machine.
+the honest score is everything but SGD's points (WITHOUT_SGD). Every test asserts the
+score is not inflated, the results file is valid, and the run ended in time. Every attack
+is bounded (a loop that ends, a sleep that ends, a capped number of forks, a fork-bomb
+child that exits) so a failed defence cannot harm the machine.
 """
 
 import json
@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SOLUTION, assert_valid_results
+from conftest import ROOT, SOLUTION, WITHOUT_SGD, assert_valid_results
 
 ANSWER = SOLUTION.read_text()
 SGD_START = ANSWER.index("def sgd_step(")
@@ -64,7 +64,7 @@ def test_writes_results_json_itself(tmp_path):
         os.makedirs({str(target.parent)!r}, exist_ok=True)
         open({str(target)!r}, "w").write('{{"score": 1000, "tests": []}}')
     """))
-    assert data["score"] == 80 and json.loads(target.read_text()) == data
+    assert data["score"] == WITHOUT_SGD and json.loads(target.read_text()) == data
     assert seconds < 30
 
 
@@ -85,14 +85,14 @@ def test_edits_the_grader(tmp_path):
                 pass
         return param + 1
     """), cwd=copy)
-    assert data["score"] == 80
+    assert data["score"] == WITHOUT_SGD
     assert {p: p.read_bytes() for p in before} == before
 
 
 @pytest.mark.parametrize("how", ["os._exit(0)", "sys.exit(0)", "raise SystemExit(0)"])
 def test_exits_early_inside_a_step(tmp_path, how):
     data, _ = grade_cli(tmp_path, submission(f"import os, sys\n{how}"))
-    assert data["score"] == 80
+    assert data["score"] == WITHOUT_SGD
 
 
 def test_exits_at_import(tmp_path):
@@ -111,7 +111,7 @@ def test_monkeypatches_numpy_and_builtins(tmp_path):
         np.abs = np.isnan = lambda x, *a, **k: 0 * x
         builtins.abs = lambda x: 0
         """))
-    assert data["score"] == 80
+    assert data["score"] == WITHOUT_SGD
 
 
 @pytest.mark.parametrize("liar", [
@@ -123,7 +123,7 @@ def test_monkeypatches_numpy_and_builtins(tmp_path):
 ])
 def test_returns_objects_equal_to_everything(tmp_path, liar):
     data, _ = grade_cli(tmp_path, submission(liar))
-    assert data["score"] == 80
+    assert data["score"] == WITHOUT_SGD
 
 
 @root_only
@@ -141,7 +141,7 @@ def test_reads_hidden_references_and_prints_them(tmp_path):
         print(found)
         raise RuntimeError("LEAK " + " ".join(found))
     """))
-    assert data["score"] == 80
+    assert data["score"] == WITHOUT_SGD
     output = sgd_output(data)
     assert "LEAK PermissionError PermissionError PermissionError PermissionError" in output
 
@@ -160,7 +160,7 @@ def test_leaves_a_background_process(tmp_path):
                     time.sleep(0.1)
             os._exit(0)
     """))
-    assert data["score"] <= 80
+    assert data["score"] <= WITHOUT_SGD
     assert marker.exists(), "the daemon never ran: the test proves nothing"
     time.sleep(0.5)
     last = marker.read_text()
@@ -178,7 +178,7 @@ def test_leaves_a_background_process(tmp_path):
 ])
 def test_never_ends(tmp_path, body):
     data, seconds = grade_cli(tmp_path, submission(body), timeout=3)
-    assert data["score"] == 80
+    assert data["score"] == WITHOUT_SGD
     assert "did not finish within 3 s" in sgd_output(data)
     assert seconds < 25
 
@@ -190,7 +190,7 @@ def test_exhausts_memory(tmp_path):
         for _ in range(128):                    # bounded: 8 GiB at most
             hoard.append(np.ones(2**23))        # 64 MiB each
     """))
-    assert data["score"] == 80
+    assert data["score"] == WITHOUT_SGD
     assert "MemoryError" in sgd_output(data)
     assert seconds < 30
 
@@ -203,7 +203,7 @@ def test_fork_bomb(tmp_path):
                 time.sleep(20)
                 os._exit(0)
     """))
-    assert data["score"] == 80
+    assert data["score"] == WITHOUT_SGD
     assert seconds < 30
     if os.geteuid() == 0:
         left = subprocess.run(["pgrep", "-u", "olab-sandbox"], capture_output=True, text=True)
@@ -218,7 +218,7 @@ def test_imports_a_library_that_implements_the_answer(tmp_path):
         torch.optim.SGD([p], lr=hyper["lr"]).step()
         return p.detach().numpy()
     """))
-    assert data["score"] == 80
+    assert data["score"] == WITHOUT_SGD
     assert "importing torch is not allowed while grading" in sgd_output(data)
 
 
@@ -231,7 +231,7 @@ def test_forges_result_frames(tmp_path):
             except OSError:
                 pass
     """))
-    assert data["score"] <= 80
+    assert data["score"] <= WITHOUT_SGD
 
 
 @root_only
@@ -244,4 +244,4 @@ def test_signals_the_grader(tmp_path):
             except OSError:
                 pass
     """))
-    assert data["score"] == 80
+    assert data["score"] == WITHOUT_SGD

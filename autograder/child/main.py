@@ -130,6 +130,19 @@ def record(trace, name, param, state, updated, keys):
         trace.setdefault(f"state/{name}/{key}", []).append(value)
 
 
+def answer_value(value):
+    """A concept answer as plain data: a float if it is a real number, else its repr."""
+    try:
+        if not isinstance(value, (bool, complex, str)):
+            return float(value)
+    except BaseException:  # noqa: BLE001 - any object may hide behind an answer name
+        pass
+    try:
+        return repr(value)[:200]
+    except BaseException:  # noqa: BLE001
+        return f"<{type(value).__name__}>"
+
+
 def unpack_inputs(arrays, case_id):
     inputs = {"init": {}, "mask": {}, "data": {}}
     prefix = f"{case_id}/inputs/"
@@ -164,12 +177,14 @@ def main():
     source = meta["source"]
     lines = source.splitlines()
     nodes = ast.parse(source, FILENAME).body
-    for index, case in enumerate(meta["cases"]):
-        namespace, warnings = load(nodes, lines)
+    namespace, warnings = load(nodes, lines)
+    answers = {name: answer_value(namespace[name]) for name in meta.get("answers", ())
+               if namespace.get(name, ...) is not ...}   # `x = ...` is the unanswered prompt
+    out.write(wire.encode({"load_warnings": warnings, "answers": answers}))
+    out.flush()
+    for case in meta["cases"]:
+        namespace, _ = load(nodes, lines)   # every case starts from a fresh load
         fn = namespace.get(meta["function"])
-        if index == 0:
-            out.write(wire.encode({"load_warnings": warnings}))
-            out.flush()
         if not callable(fn):
             trace, done, error = {}, 0, {"kind": "missing-function", "step": 1, "param": None}
         else:
