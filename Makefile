@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements/*.txt | cksum | cut -d' ' -
 SUBMISSIONS ?=
 OUT ?= build/grades
 
-.PHONY: demo test lint student solutions references check-references autograder venv clean
+.PHONY: demo test lint student solutions references check-references autograder grade report venv clean
 
 $(STAMP): requirements/runtime.txt requirements/dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,13 @@ check-references: venv
 
 autograder: venv student solutions
 	$(PY) -m autograder build-zip --out build/autograder.zip
+
+grade: venv
+	@test -n "$(SUBMISSIONS)" || (echo "usage: make grade SUBMISSIONS=dir [OUT=dir]"; exit 2)
+	$(PY) -m autograder batch $(SUBMISSIONS) --out $(OUT) --jobs 2
+
+report: venv
+	$(PY) -m autograder report $(OUT)
 
 clean:
 	rm -rf build .pytest_cache .ruff_cache

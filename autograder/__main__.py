@@ -58,6 +58,24 @@ def cmd_build_zip(args):
     return 0
 
 
+def cmd_batch(args):
+    from .batch import run
+
+    rows = run(args.source, args.out, jobs=args.jobs, regrade=args.regrade,
+               timeout=args.timeout)
+    print(f"graded {len(rows)} submissions: {args.out}/grades.csv, feedback/, results/, "
+          "report.html, report.md")
+    return 0
+
+
+def cmd_report(args):
+    from .class_report import write_report
+
+    s = write_report(args.out)
+    print(f"wrote {args.out}/report.html and report.md ({s['n']} submissions)")
+    return 0
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m autograder")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -78,6 +96,16 @@ def main(argv=None):
     p = sub.add_parser("build-zip", help="build the Gradescope autograder zip")
     p.add_argument("--out", default="build/autograder.zip")
     p.set_defaults(func=cmd_build_zip)
+    p = sub.add_parser("batch", help="grade a folder (or Gradescope export) of submissions")
+    p.add_argument("source")
+    p.add_argument("--out", required=True)
+    p.add_argument("--jobs", type=int, default=2)
+    p.add_argument("--regrade", action="store_true", help="grade again what is already graded")
+    p.add_argument("--timeout", type=float, help="seconds per function (default 20)")
+    p.set_defaults(func=cmd_batch)
+    p = sub.add_parser("report", help="(re)write the class report of a batch output folder")
+    p.add_argument("out")
+    p.set_defaults(func=cmd_report)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -14,6 +14,7 @@ import traceback
 import zipfile
 from pathlib import Path
 
+from . import late
 from .extract import SUFFIXES, SubmissionError
 from .results import write_atomic
 
@@ -67,9 +68,10 @@ def run():
             grading = grade(path, exclusive=True)
         data = results(grading)
         data["extra_data"]["submission_file"] = str(grading.submission)
-        metadata = root() / "submission_metadata.json"
-        if metadata.exists():
-            data["extra_data"]["submission_id"] = json.loads(metadata.read_text()).get("id")
+        metadata_path = root() / "submission_metadata.json"
+        metadata = json.loads(metadata_path.read_text()) if metadata_path.exists() else {}
+        data["extra_data"]["submission_id"] = metadata.get("id")
+        late.apply_to_results(data, metadata, grading.rubric.get("late_policy", {}))
         print(summary(grading))
     except Exception:  # noqa: BLE001 - whatever happens, a valid results file
         detail = traceback.format_exc()

@@ -1,0 +1,181 @@
+"""Grade a folder of submissions in parallel, exactly as Gradescope grades one, and write the
+grade book: ``grades.csv``, one feedback file and one ``results.json`` per student, and the
+class report.
+
+Accepted layouts: one ``.ipynb``/``.py``/``.zip`` per student or one folder per student (the
+name is the student's key); or a Gradescope "Export Submissions" folder or zip, whose
+``submission_metadata.yml`` gives names, emails, ids and submission times (for the late
+policy). Each submission is graded by its own ``python -m autograder grade`` process, so a
+broken or hostile one costs only its own time limits; finished ones are skipped on a re-run
+unless ``regrade``.
+"""
+
+import csv
+import json
+import re
+import shutil
+import subprocess
+import sys
+import time
+import zipfile
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import late
+from .extract import SubmissionError
+from .gradescope import find_submission, internal_error_results
+from .results import write_atomic
+from .sandbox import TIMEOUT_PER_SUBMISSION
+from .score import QUESTIONS, load_rubric
+
+PACKAGE_PARENT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Entry:
+    key: str                                       # the student's key: file names, CSV rows
+    path: Path = None                              # what to grade (None: nothing found)
+    student: dict = field(default_factory=dict)    # name, email, sid where known
+    metadata: dict = field(default_factory=dict)   # Gradescope-style, for the late policy
+
+
+def _key(text):
+    return re.sub(r"[^\w.@-]+", "_", str(text)).strip("_") or "submission"
+
+
+def discover(source, scratch):
+    """The submissions in ``source`` (a folder or a Gradescope export zip)."""
+    source = Path(source)
+    if source.is_file() and source.suffix == ".zip":
+        shutil.rmtree(scratch, ignore_errors=True)
+        with zipfile.ZipFile(source) as zf:
+            zf.extractall(scratch)
+        tops = [p for p in scratch.iterdir() if not p.name.startswith(("__MACOSX", "."))]
+        source = tops[0] if len(tops) == 1 and tops[0].is_dir() else scratch
+    meta = source / "submission_metadata.yml"
+    return _gradescope_export(source, meta) if meta.exists() else _plain_folder(source)
+
+
+def _plain_folder(source):
+    entries = []
+    for item in sorted(source.iterdir()):
+        if item.name.startswith("."):
+            continue
+        if item.is_dir():
+            try:
+                entries.append(Entry(_key(item.name), find_submission(item)))
+            except SubmissionError:
+                entries.append(Entry(_key(item.name)))
+        elif item.suffix in (".ipynb", ".py", ".zip"):
+            entries.append(Entry(_key(item.stem), item))
+    return entries
+
+
+def _gradescope_export(source, meta):
+    import yaml
+
+    entries = []
+    for folder, info in sorted((yaml.safe_load(meta.read_text()) or {}).items()):
+        submitters = info.get(":submitters") or [{}]
+        first = submitters[0]
+        student = {"name": "; ".join(str(s.get(":name", "")) for s in submitters),
+                   "email": "; ".join(str(s.get(":email", "")) for s in submitters),
+                   "sid": "; ".join(str(s.get(":sid", "")) for s in submitters)}
+        metadata = {"created_at": str(info.get(":created_at", "")),
+                    "assignment": {"due_date": str(info.get(":due_date", "") or "")}}
+        key = _key(first.get(":email") or first.get(":name") or folder)
+        try:
+            path = find_submission(source / folder)
+        except SubmissionError:
+            path = None
+        entries.append(Entry(key, path, student, metadata))
+    return entries
+
+
+def grade_entry(entry, out, timeout=None, policy=None):
+    """Grade one entry in its own process; write results/<key>.json and feedback/<key>.md."""
+    started = time.monotonic()
+    result = out / "results" / f"{entry.key}.json"
+    if entry.path is None:
+        data = internal_error_results(started, "no submission file")
+        data["output"] = ("No .ipynb, .py or .zip file was found in this submission.")
+        data["extra_data"]["status"] = "empty"
+    else:
+        command = [sys.executable, "-m", "autograder", "grade", str(entry.path), "--json",
+                   str(result)] + (["--timeout", str(timeout)] if timeout else [])
+        try:
+            done = subprocess.run(command, cwd=PACKAGE_PARENT, capture_output=True, text=True,
+                                  timeout=TIMEOUT_PER_SUBMISSION + 60)
+            ok = done.returncode == 0 and result.exists()
+            detail = done.stderr[-4000:]
+        except subprocess.TimeoutExpired:
+            ok, detail = False, "the grading process itself ran out of time"
+        data = json.loads(result.read_text()) if ok else internal_error_results(started, detail)
+        data["extra_data"]["status"] = "graded" if ok else "internal-error"
+    data["extra_data"]["student"] = {"key": entry.key, **entry.student}
+    late.apply_to_results(data, entry.metadata, policy or {})
+    write_atomic(result, data)
+    (out / "feedback").mkdir(parents=True, exist_ok=True)
+    (out / "feedback" / f"{entry.key}.md").write_text(data["output"])
+    return data
+
+
+def progress(done, total, width=30):
+    filled = int(width * done / max(total, 1))
+    sys.stderr.write(f"\r[{'#' * filled}{' ' * (width - filled)}] {done}/{total}")
+    sys.stderr.flush()
+
+
+def run(source, out, jobs=2, regrade=False, timeout=None, show_progress=True):
+    """Grade every submission in ``source`` into ``out``; returns the grade-book rows."""
+    out = Path(out)
+    (out / "results").mkdir(parents=True, exist_ok=True)
+    rubric = load_rubric()
+    entries = discover(source, out / ".export")
+    todo = [e for e in entries if regrade or not (out / "results" / f"{e.key}.json").exists()]
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = [pool.submit(grade_entry, e, out, timeout, rubric.get("late_policy"))
+                   for e in todo]
+        for n, future in enumerate(as_completed(futures), 1):
+            future.result()
+            if show_progress:
+                progress(n, len(todo))
+    if show_progress and todo:
+        sys.stderr.write("\n")
+    rows = write_grades(out, entries, rubric)
+    from .class_report import write_report
+
+    write_report(out, rubric)
+    return rows
+
+
+def grade_row(entry, data, rubric):
+    """One grades.csv row from a student's results.json."""
+    row = {"student": entry.key, "name": entry.student.get("name", ""),
+           "email": entry.student.get("email", ""), "sid": entry.student.get("sid", ""),
+           "file": entry.path.name if entry.path else ""}
+    sections = list(rubric["optimizers"]) + list(rubric.get("questions", {}))
+    points = dict.fromkeys(sections, 0.0)
+    for test in data.get("tests", []):
+        tag, group = test["tags"][0], test["tags"][1]
+        points[group if tag == QUESTIONS else tag] += test["score"]
+    row.update({k: round(v, 2) for k, v in points.items()})
+    extra = data.get("extra_data", {})
+    row["total"] = extra.get("score_before_late_penalty", data.get("score", 0))
+    row["late_penalty_percent"] = extra.get("late_penalty_percent", 0.0)
+    row["final"] = data.get("score", 0)
+    row["status"] = extra.get("status", "graded")
+    row["seconds"] = data.get("execution_time", 0)
+    return row
+
+
+def write_grades(out, entries, rubric):
+    rows = [grade_row(e, json.loads((out / "results" / f"{e.key}.json").read_text()), rubric)
+            for e in entries if (out / "results" / f"{e.key}.json").exists()]
+    if rows:
+        with open(out / "grades.csv", "w", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+    return rows

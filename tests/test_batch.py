@@ -1,0 +1,164 @@
+"""Batch grading: a class of 30+ submissions (correct, buggy, broken, hostile) in parallel,
+the grade book, the feedback files, the class report, re-runs, Gradescope exports and the
+late policy."""
+
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import pytest
+import yaml
+from conftest import ROOT, assert_valid_results
+
+from autograder import batch, late
+from autograder.grade import grade
+from autograder.results import results
+from examples.bugs import FAILS, buggy_source, complete_answer_key
+
+LOOP = ("    g = -grad if maximize else grad\n    if weight_decay != 0:\n"
+        "        g = g + weight_decay * param\n    if momentum")
+
+
+def make_class(folder):
+    """30 submissions: 6 correct, 16 buggy, 4 broken, 4 hostile; one as a folder."""
+    folder.mkdir()
+    answer = complete_answer_key()
+    for i in range(6):
+        (folder / f"correct{i}.py").write_text(answer)
+    for bug in list(FAILS)[:16]:
+        (folder / f"{bug}.py").write_text(buggy_source(bug))
+    (folder / "syntax.py").write_text("def sgd_step(:\n")
+    (folder / "broken.ipynb").write_text("{")
+    (folder / "empty.py").write_text("")
+    (folder / "notebook_in_folder").mkdir()
+    shutil.copy(ROOT / "solutions" / "optimizers_lab.ipynb", folder / "notebook_in_folder")
+    (folder / "looper.py").write_text(
+        answer.replace(LOOP, "    while True: pass\n    if momentum", 1))
+    (folder / "exits.py").write_text("import os\nclass X:\n    os._exit(1)\n" + answer)
+    (folder / "imports_torch.py").write_text("import torch\n" + answer)
+    (folder / "forks.py").write_text(answer.replace(
+        LOOP, "    import os\n    if os.fork() == 0:\n        os._exit(0)\n    if momentum", 1))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def graded_class(tmp_path_factory):
+    base = tmp_path_factory.mktemp("class")
+    source, out = make_class(base / "submissions"), base / "out"
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-m", "autograder", "batch", str(source), "--out",
+                           str(out), "--jobs", "2", "--timeout", "3"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return source, out, time.monotonic() - started
+
+
+def rows(out):
+    with open(out / "grades.csv") as f:
+        return {r["student"]: r for r in csv.DictReader(f)}
+
+
+def test_grade_book_has_every_student_and_section(graded_class):
+    source, out, _ = graded_class
+    book = rows(out)
+    assert len(book) == 30
+    expected = {"correct0": 100, "notebook_in_folder": 100, "syntax": 0, "broken": 0,
+                "empty": 0, "exits": 0, "imports_torch": 100, "looper": 82,
+                "sgd-nesterov-as-momentum": 97}
+    for student, final in expected.items():
+        assert float(book[student]["final"]) == final, student
+    row = book["adam-eps-inside-sqrt"]
+    assert (float(row["adam"]), float(row["adamw"]), float(row["sgd"])) == (0, 0, 18)
+    assert float(row["max_stable_lr"]) == 5 and float(row["total"]) == 64
+    assert all(r["status"] == "graded" for r in book.values())
+
+
+def test_feedback_and_results_per_student(graded_class):
+    _, out, _ = graded_class
+    for key in rows(out):
+        data = json.loads((out / "results" / f"{key}.json").read_text())
+        assert_valid_results(data)
+        assert (out / "feedback" / f"{key}.md").read_text() == data["output"]
+    assert "`sgd-nesterov-as-momentum`" in (out / "feedback" / "sgd-nesterov-as-momentum.md"
+                                              ).read_text()
+
+
+def test_class_report(graded_class):
+    _, out, _ = graded_class
+    md = (out / "report.md").read_text()
+    assert "30 submissions" in md
+    assert "| `rmsprop-alpha-swapped` | RMSprop's alpha and 1 - alpha swapped | 1 |" in md
+    assert "- looper: not-run, timeout" in md
+    html = (out / "report.html").read_text()
+    assert html.count("data:image/png;base64,") == 3 and "<h2>Misconceptions named</h2>" in html
+
+
+def test_batch_results_equal_grading_each_alone(graded_class):
+    source, out, _ = graded_class
+    for name in ("correct0.py", "adam-eps-hat.py", "rmsprop-centered-stale-mean.py",
+                 "syntax.py", "forks.py"):
+        alone = results(grade(source / name))
+        batched = json.loads((out / "results" / f"{name[:-3]}.json").read_text())
+        assert batched["score"] == alone["score"], name
+        assert [(t["name"], t["score"], t["output"]) for t in batched["tests"]] == \
+            [(t["name"], t["score"], t["output"]) for t in alone["tests"]], name
+
+
+def test_rerun_skips_what_is_graded_unless_asked(graded_class):
+    source, out, _ = graded_class
+    before = {p: p.stat().st_mtime for p in (out / "results").glob("*.json")}
+    started = time.monotonic()
+    batch.run(source, out, show_progress=False)
+    assert time.monotonic() - started < 15
+    assert {p: p.stat().st_mtime for p in (out / "results").glob("*.json")} == before
+    os.utime(out / "results" / "correct0.json", (0, 0))
+    batch.run(source, out, regrade=True, jobs=2, timeout=3, show_progress=False)
+    assert (out / "results" / "correct0.json").stat().st_mtime > 0
+
+
+def test_gradescope_export_with_late_policy(tmp_path, monkeypatch):
+    export = tmp_path / "export"
+    answer = complete_answer_key()
+    meta = {}
+    for n, (email, created, due) in enumerate([
+            ("ontime@x.edu", "2026-11-20T10:00:00-08:00", None),
+            ("late@x.edu", "2026-11-23T12:00:00-08:00", None),
+            ("extended@x.edu", "2026-11-23T12:00:00-08:00", "2026-11-24T00:00:00-08:00")]):
+        folder = export / f"submission_{n}"
+        folder.mkdir(parents=True)
+        (folder / "lab.py").write_text(answer)
+        meta[f"submission_{n}"] = {":submitters": [{":name": email.split("@")[0],
+                                                    ":email": email, ":sid": str(n)}],
+                                   ":created_at": created,
+                                   ":due_date": due or "2026-11-21T23:59:00-08:00"}
+    (export / "submission_metadata.yml").write_text(yaml.safe_dump(meta))
+    policy = {"enabled": True, "percent_per_day": 10, "max_percent": 50, "grace_minutes": 15}
+    real = batch.load_rubric
+    monkeypatch.setattr(batch, "load_rubric", lambda: {**real(), "late_policy": policy})
+    batch.run(export, tmp_path / "out", show_progress=False)
+    book = rows(tmp_path / "out")
+    assert {k: float(r["final"]) for k, r in book.items()} == {
+        "ontime@x.edu": 100, "late@x.edu": 80, "extended@x.edu": 100}
+    assert book["late@x.edu"]["name"] == "late" and book["late@x.edu"]["sid"] == "1"
+    assert float(book["late@x.edu"]["late_penalty_percent"]) == 20
+
+
+def test_late_policy_honours_extensions_and_is_off_by_default():
+    policy = {"enabled": True, "percent_per_day": 10, "max_percent": 50, "grace_minutes": 15}
+    meta = {"created_at": "2026-11-25T00:10:00Z",
+            "assignment": {"due_date": "2026-11-24T00:00:00Z"},
+            "users": [{"assignment": {"due_date": "2026-11-25T00:00:00Z"}}]}
+    assert late.penalty_percent(meta, policy) == 0          # 10 min late on the extension
+    meta["users"] = []
+    assert late.penalty_percent(meta, policy) == 10         # 1 day 10 min, less 15 min grace
+    meta["created_at"] = "2026-11-25T01:00:00Z"
+    assert late.penalty_percent(meta, policy) == 20         # 25 h less grace: 2 started days
+    meta["created_at"] = "2026-12-24T00:00:00Z"
+    assert late.penalty_percent(meta, policy) == 50         # capped
+    assert late.penalty_percent(meta, {**policy, "enabled": False}) == 0
+    from autograder.score import load_rubric
+    assert load_rubric()["late_policy"]["enabled"] is False
