@@ -124,11 +124,12 @@ def answer_key() -> bytes:
 
 
 def engine_files():
-    """The engine files students get: code, and of the data only what is public."""
+    """The engine files students get: its Python modules, and of its data only what is
+    public (no hidden cases, no concept-answer key)."""
     for path in sorted(ENGINE.rglob("*")):
         rel = path.relative_to(ROOT)
-        if (path.is_file() and "__pycache__" not in rel.parts and "gradescope_files"
-                not in rel.parts and (path.parent.name != "data" or path.name in ENGINE_DATA)):
+        if path.is_file() and "__pycache__" not in rel.parts and (
+                path.suffix == ".py" if path.parent.name != "data" else path.name in ENGINE_DATA):
             yield rel, path
 
 
