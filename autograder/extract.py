@@ -33,7 +33,7 @@ class Extracted:
     functions: dict = field(default_factory=dict)  # name -> ast.FunctionDef (last one wins)
     dropped: int = 0                               # top-level statements not kept
     blocked: dict = field(default_factory=dict)    # blocked library -> where it is imported
-    assigned: set = field(default_factory=set)      # names the kept code assigns at top level
+    assigned: set = field(default_factory=set)      # names assigned at top level, not to `...`
 
 
 def read_cells(path):
@@ -172,7 +172,8 @@ def extract_cells(cells, answer_names=()):
     for node in ast.parse(result.source).body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             result.functions[node.name] = node
-        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)) and not (
+                isinstance(node.value, ast.Constant) and node.value.value is Ellipsis):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             result.assigned |= {n.id for t in targets for n in ast.walk(t)
                                 if isinstance(n, ast.Name)}

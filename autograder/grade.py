@@ -74,6 +74,8 @@ def graded_unreadable(submission, error, started, public_only=False):
 
 def diagnose_shown(cases, outcomes, runs, arrays, public_only):
     """Diagnose the failing cases a report shows (the first few of each rubric group)."""
+    if all(o.passed for o in outcomes.values()):
+        return
     shown, diagnoser = {}, Diagnoser(load_variants(public_only))
     for case in cases:
         outcome = outcomes[case.id]
@@ -118,7 +120,8 @@ def grade(path, public_only=False, timeout=TIMEOUT_PER_FUNCTION, diagnosis=True,
             to_run.setdefault(case.function, []).append((case, keys[case.id]))
     runs, notes = run_submission(kept.source, to_run, arrays, timeout, exclusive=exclusive,
                                  answers=[n for n in names if n in kept.assigned])
-    answered = runs.pop(ANSWERS, None)
+    answers = next((fr.answers for fr in runs.values() if fr.answers), {})
+    runs.pop(ANSWERS, None)
     warnings = list(kept.warnings)
     for function, fr in runs.items():
         for w in fr.load_warnings:
@@ -131,7 +134,6 @@ def grade(path, public_only=False, timeout=TIMEOUT_PER_FUNCTION, diagnosis=True,
                                         list(PARAM_SHAPES[case.problem]), case.steps)
     if diagnosis:
         diagnose_shown(cases, outcomes, runs, arrays, public_only)
-    answers = answered.answers if answered else {}
     scores = score(cases, outcomes, rubric) + question_scores(answers, rubric, key)
     return Grading(str(path), public_only, cases, outcomes, scores, rubric, warnings,
                    kept.origins, time.monotonic() - started, notes, answers)

@@ -307,16 +307,20 @@ ANSWERS = "__answers__"   # the plan entry of a child that only loads and report
 
 def run_submission(source, plan, arrays, timeout=TIMEOUT_PER_FUNCTION,
                    budget=TIMEOUT_PER_SUBMISSION, jobs=2, exclusive=False, answers=()):
-    """Run every function of ``plan`` ({function: [(case, state_keys)]}) sandboxed; with
-    ``answers`` (names), one more child reports those names' values (plan key ANSWERS).
+    """Run every function of ``plan`` ({function: [(case, state_keys)]}) sandboxed; the
+    first child also reports the values of the ``answers`` names (a child of its own,
+    plan key ANSWERS, when no function runs).
 
     ``state_keys`` maps each parameter to {"shape": ..., "keys": [torch's state keys]}.
     Returns ({function: FunctionRun}, notes on how isolated the children were).
     """
-    plan = {**plan, ANSWERS: []} if answers else plan
+    if not plan and not answers:
+        return {}, []
+    plan = plan or {ANSWERS: []}
+    first = next(iter(plan))
     with Sandbox(timeout=timeout, budget=budget, jobs=jobs, exclusive=exclusive) as box:
         requests = {f: request_for(source, f, cases, arrays, box.limits(),
-                                   answers if f == ANSWERS else ())
+                                   answers if f == first else ())
                     for f, cases in plan.items()}
         raw = box.run(source, requests)
     return {f: collect(plan[f], *raw[f], timeout) for f in plan}, box.notes

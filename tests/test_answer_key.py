@@ -31,6 +31,8 @@ def test_concept_answers_are_graded_against_the_key(write):
     for name, (answers, points) in cases.items():
         grading = graded(write(body + answers, name=f"{name.replace(' ', '_')}.py"))
         assert grading.points == points, name
+    # No step function at all: the answers still get a child of their own.
+    assert graded(write(cases["right"][0], name="answers_only.py")).points == 10
 
 
 @pytest.mark.parametrize("path", CORRECT, ids=lambda p: p.name)
