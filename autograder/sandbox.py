@@ -183,8 +183,8 @@ class Sandbox:
                 env[name] = os.environ[name]
         return env
 
-    def run(self, source, plan):
-        """Run every function of ``plan`` ({function: (request, cases)}), ``jobs`` at a time.
+    def run(self, plan):
+        """Run every request of ``plan`` ({function: request frame}), ``jobs`` at a time.
 
         Each child's deadline starts when it starts (a hang cannot eat another
         function's time) and none runs past the submission's budget.
@@ -322,7 +322,7 @@ def run_submission(source, plan, arrays, timeout=TIMEOUT_PER_FUNCTION,
         requests = {f: request_for(source, f, cases, arrays, box.limits(),
                                    answers if f == first else ())
                     for f, cases in plan.items()}
-        raw = box.run(source, requests)
+        raw = box.run(requests)
     return {f: collect(plan[f], *raw[f], timeout) for f in plan}, box.notes
 
 
