@@ -40,9 +40,20 @@ STREAM_SKIPS = {"scalar": {0, 1, 6}, "vector": {4}, "matrix": {8, 9}}
 
 # ---------------------------------------------------------------- reading (NumPy only)
 
+class Arrays(dict):
+    """Arrays keyed by path, with the paths of each case indexed (built on first use)."""
+
+    def keys_of(self, case_id):
+        if not hasattr(self, "_by_case"):
+            self._by_case = {}
+            for key in self:
+                self._by_case.setdefault(key.split("/", 1)[0], []).append(key)
+        return self._by_case.get(case_id, [])
+
+
 def load(public_only=False):
     """All stored arrays of the selected cases, as one dict keyed by path."""
-    arrays = {}
+    arrays = Arrays()
     for public, path in FILES.items():
         if public or not public_only:
             arrays.update(read_packed(path))
@@ -52,7 +63,8 @@ def load(public_only=False):
 def split(arrays, case_id, part):
     """``{rest-of-path: array}`` under ``<case_id>/<part>/``."""
     prefix = f"{case_id}/{part}/"
-    return {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}
+    keys = arrays.keys_of(case_id) if isinstance(arrays, Arrays) else arrays
+    return {k[len(prefix):]: arrays[k] for k in keys if k.startswith(prefix)}
 
 
 def write_packed(path, arrays):

@@ -27,12 +27,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from . import references
 from .child import wire
 
 PACKAGE = Path(__file__).resolve().parent
@@ -125,7 +125,7 @@ class Sandbox:
     """A prepared place to run children: ``with Sandbox() as box: box.run(...)``."""
 
     def __init__(self, user=SANDBOX_USER, timeout=TIMEOUT_PER_FUNCTION,
-                 budget=TIMEOUT_PER_SUBMISSION, jobs=2, exclusive=False):
+                 budget=TIMEOUT_PER_SUBMISSION, exclusive=False):
         """``exclusive``: no other grading uses the sandbox user meanwhile (Gradescope runs
         one submission per machine), so every process of that user may be killed."""
         self.identity = sandbox_identity(user)
@@ -139,7 +139,7 @@ class Sandbox:
             self.notes.append(f"the sandbox user cannot execute {sys.executable}: children ran "
                               "as root (install Python where other users can run it)")
             self.identity, self.python = None, sys.executable
-        self.timeout, self.budget, self.jobs = timeout, budget, jobs
+        self.timeout, self.budget = timeout, budget
 
     def __enter__(self):
         _become_subreaper()
@@ -172,7 +172,7 @@ class Sandbox:
     def limits(self):
         processes = (CHILD_PROCESSES if self.identity
                      else _user_process_count() + CHILD_PROCESSES)
-        return {**LIMITS, "cpu_seconds": int(self.timeout) + 1, "processes": processes}
+        return {**LIMITS, "cpu_seconds": int(self.budget) + 1, "processes": processes}
 
     def env(self):
         env = {"PATH": "/usr/bin:/bin", "HOME": str(self.work), "LANG": "C.UTF-8",
@@ -183,26 +183,37 @@ class Sandbox:
                 env[name] = os.environ[name]
         return env
 
-    def run(self, plan):
-        """Run every request of ``plan`` ({function: request frame}), ``jobs`` at a time.
+    def run(self, functions, make_request):
+        """Run ``functions`` ({function: [case ids]}, in order) in as few children as
+        possible: one, unless a function hangs (past ``timeout``, from when it began) or
+        ends its child; then a fresh child takes over from the next function.
+        ``make_request(names, first)`` is the request for a child running those functions.
 
-        Each child's deadline starts when it starts (a hang cannot eat another
-        function's time) and none runs past the submission's budget.
-        Returns {function: (frames bytes, timed_out, exit code, seconds)}.
+        Returns ({function: (case frames by id, timed_out, exit code)}, the load frame).
         """
         self.deadline = time.monotonic() + self.budget
-        with ThreadPoolExecutor(max_workers=self.jobs) as pool:
-            futures = {f: pool.submit(self._run_one, f, request) for f, request in plan.items()}
-            results = {f: future.result() for f, future in futures.items()}
+        outcome, head, names = {}, None, list(functions)
+        while names:
+            if time.monotonic() >= self.deadline:
+                outcome.update({f: ({}, True, None) for f in names})
+                break
+            order = [(f, cid) for f in names for cid in functions[f]]
+            load, frames, stopped, timed_out, code = self._run_child(
+                make_request(names, head is None), order)
+            head = head or load
+            for f in names:
+                mine = {cid: frames[cid] for cid in functions[f] if cid in frames}
+                outcome[f] = (mine, f == stopped and timed_out, code if f == stopped else 0)
+            if stopped is None:
+                break
+            names = names[names.index(stopped) + 1:]
         self.reap()
-        return results
+        return outcome, head or ({}, {})
 
-    def _run_one(self, function, request):
-        started = time.monotonic()
-        if started >= self.deadline:
-            return b"", True, None, 0.0
-        request_path = self.private / f"{function}.request"
-        output_path = self.private / f"{function}.frames"
+    def _run_child(self, request, order):
+        """One child over ``order`` ([(function, case id)]), watched as it writes: (load
+        frame, {case id: frame}, the function it stopped in or None, timed out, exit code)."""
+        request_path, output_path = self.private / "request", self.private / "frames"
         request_path.write_bytes(request)
         with open(request_path, "rb") as stdin, open(output_path, "wb") as stdout:
             user = dict(user=self.identity[0], group=self.identity[1], extra_groups=[]) \
@@ -211,17 +222,34 @@ class Sandbox:
                 [self.python, "-I", "-S", "-c", BOOT, str(self.site)],
                 stdin=stdin, stdout=stdout, stderr=subprocess.DEVNULL, cwd=self.work,
                 env=self.env(), start_new_session=True, **user)
-        try:
-            proc.wait(timeout=max(0.0, min(started + self.timeout, self.deadline)
-                                  - time.monotonic()))
-            timed_out = False
-        except subprocess.TimeoutExpired:
-            timed_out = True
-        _kill_session(proc.pid)
-        proc.wait()
-        with open(output_path, "rb") as f:
-            out = f.read(LIMITS["file_size"])
-        return out, timed_out, proc.returncode, time.monotonic() - started
+        timed_out = False
+        current, since = order[0][0] if order else None, time.monotonic()
+        with open(output_path, "rb") as output:
+            data = b""
+            while True:
+                exited = proc.poll() is not None
+                data += output.read(LIMITS["file_size"] - len(data))
+                count = wire.count_frames(data)    # the load frame, then cases in order
+                reported = max(count - 1, 0)
+                now_function = order[reported][0] if reported < len(order) else None
+                if now_function != current:
+                    current, since = now_function, time.monotonic()
+                if exited or count > len(order):
+                    break
+                if time.monotonic() - since > self.timeout or time.monotonic() > self.deadline:
+                    timed_out = True
+                    break
+                time.sleep(0.005)
+            _kill_session(proc.pid)
+            proc.wait()
+            data += output.read(LIMITS["file_size"] - len(data))
+        frames = _frames(data)
+        by_id = {}
+        for meta, arrays in frames[1:]:
+            by_id.setdefault(meta.get("case"), (meta, arrays))
+        missing = [f for f, cid in order if cid not in by_id]
+        stopped = missing[0] if missing else None
+        return (frames[0] if frames else None), by_id, stopped, timed_out, proc.returncode
 
     def reap(self):
         """Kill every process the children left: by descent (we are their subreaper, so
@@ -288,28 +316,35 @@ def _kill_orphans():
 
 # ------------------------------------------------------------------ requests and results
 
-def request_for(source, function, cases, arrays, limits, answers=()):
-    """The request frame: kept source, cases' configs, and their inputs only (and the
-    concept answer names whose values to report)."""
+def request_for(source, cases, arrays, limits, answers=()):
+    """The request frame: kept source, the cases' functions and configs, and their inputs
+    only (and the concept answer names whose values to report)."""
     metas, inputs = [], {}
     for case, keys in cases:
-        metas.append({"id": case.id, "problem": case.problem, "steps": case.steps,
-                      "config": case.config,
+        metas.append({"id": case.id, "function": case.function, "problem": case.problem,
+                      "steps": case.steps, "config": case.config,
                       "state_keys": {p: k["keys"] for p, k in keys.items()}})
-        prefix = f"{case.id}/inputs/"
-        inputs.update({k: v for k, v in arrays.items() if k.startswith(prefix)})
-    return wire.encode({"source": source, "function": function, "cases": metas,
-                        "limits": limits, "answers": list(answers)}, inputs)
+        inputs.update({f"{case.id}/inputs/{rest}": v
+                       for rest, v in references.split(arrays, case.id, "inputs").items()})
+    return wire.encode({"source": source, "cases": metas, "limits": limits,
+                        "answers": list(answers)}, inputs)
+
+
+def _frames(data):
+    try:
+        return wire.split_frames(data)
+    except Exception:  # noqa: BLE001 - a hostile child may write anything
+        return []
 
 
 ANSWERS = "__answers__"   # the plan entry of a child that only loads and reports answers
 
 
 def run_submission(source, plan, arrays, timeout=TIMEOUT_PER_FUNCTION,
-                   budget=TIMEOUT_PER_SUBMISSION, jobs=2, exclusive=False, answers=()):
+                   budget=TIMEOUT_PER_SUBMISSION, exclusive=False, answers=()):
     """Run every function of ``plan`` ({function: [(case, state_keys)]}) sandboxed; the
-    first child also reports the values of the ``answers`` names (a child of its own,
-    plan key ANSWERS, when no function runs).
+    first child also reports the values of the ``answers`` names (plan key ANSWERS when no
+    function runs).
 
     ``state_keys`` maps each parameter to {"shape": ..., "keys": [torch's state keys]}.
     Returns ({function: FunctionRun}, notes on how isolated the children were).
@@ -317,13 +352,15 @@ def run_submission(source, plan, arrays, timeout=TIMEOUT_PER_FUNCTION,
     if not plan and not answers:
         return {}, []
     plan = plan or {ANSWERS: []}
-    first = next(iter(plan))
-    with Sandbox(timeout=timeout, budget=budget, jobs=jobs, exclusive=exclusive) as box:
-        requests = {f: request_for(source, f, cases, arrays, box.limits(),
-                                   answers if f == first else ())
-                    for f, cases in plan.items()}
-        raw = box.run(requests)
-    return {f: collect(plan[f], *raw[f], timeout) for f in plan}, box.notes
+    started = time.monotonic()
+    with Sandbox(timeout=timeout, budget=budget, exclusive=exclusive) as box:
+        def make_request(names, first):
+            return request_for(source, [c for f in names for c in plan[f]], arrays,
+                               box.limits(), answers if first else ())
+
+        outcome, head = box.run({f: [c.id for c, _ in plan[f]] for f in plan}, make_request)
+    seconds = time.monotonic() - started
+    return {f: collect(plan[f], head, *outcome[f], seconds, timeout) for f in plan}, box.notes
 
 
 def validate(meta, arrays, case, keys):
@@ -348,21 +385,14 @@ def validate(meta, arrays, case, keys):
     return Run(trace=trace, completed=completed, error=error)
 
 
-def collect(cases, out, timed_out, code, seconds, timeout):
-    """FunctionRun from a child's output; cases it never reported get the reason why."""
-    try:
-        frames = wire.split_frames(out)
-    except Exception:  # noqa: BLE001 - a hostile child may write anything
-        frames = []
-    head = frames[0][0] if frames else {}
+def collect(cases, head, frames, timed_out, code, seconds, timeout):
+    """FunctionRun from a child's frames; cases it never reported get the reason why."""
+    head = head[0] if head else {}
     warnings, answers = head.get("load_warnings", []), head.get("answers", {})
-    by_id = {}
-    for meta, arrays in frames[1:]:
-        by_id.setdefault(meta.get("case"), (meta, arrays))
     runs, ended = {}, False
     for case, keys in cases:
-        if case.id in by_id and not ended:
-            runs[case.id] = validate(*by_id[case.id], case, keys)
+        if case.id in frames and not ended:
+            runs[case.id] = validate(*frames[case.id], case, keys)
         elif not ended:
             kind = "timeout" if timed_out else "crash"
             runs[case.id] = Run(error={"kind": kind, "exit_code": code, "seconds": timeout})

@@ -184,7 +184,7 @@ def main():
     out.flush()
     for case in meta["cases"]:
         namespace, _ = load(nodes, lines)   # every case starts from a fresh load
-        fn = namespace.get(meta["function"])
+        fn = namespace.get(case["function"])
         if not callable(fn):
             trace, done, error = {}, 0, {"kind": "missing-function", "step": 1, "param": None}
         else:

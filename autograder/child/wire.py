@@ -33,6 +33,18 @@ def decode(data):
     return meta, arrays
 
 
+def count_frames(stream):
+    """How many complete frames a byte stream holds, without decoding them."""
+    count, offset = 0, 0
+    while offset + _LENGTH.size <= len(stream):
+        (length,) = _LENGTH.unpack_from(stream, offset)
+        offset += _LENGTH.size + length
+        if offset > len(stream):
+            break
+        count += 1
+    return count
+
+
 def split_frames(stream):
     """The complete frames in a byte stream, decoded; a truncated tail is dropped."""
     frames, offset = [], 0
