@@ -59,6 +59,14 @@ def _key(param, entry):
     return f"param/{param}" if entry == "param" else f"state/{param}/{entry}"
 
 
+def close(got, expected):
+    """Elementwise: ``got`` is within the tolerance of ``expected`` (NaN matches NaN, an
+    infinity matches itself). The one definition of a match, shared with the diagnosis."""
+    with np.errstate(invalid="ignore"):
+        return ((np.abs(got - expected) <= ATOL + RTOL * np.abs(expected))
+                | (got == expected) | (np.isnan(got) & np.isnan(expected)))
+
+
 def diff_entry(entry, got, expected):
     """An EntryDiff if ``got`` does not match ``expected`` (one step's values), else None."""
     known = ~np.isnan(expected)
@@ -66,7 +74,7 @@ def diff_entry(entry, got, expected):
         return None
     got, expected = np.broadcast_to(got, expected.shape), expected
     err = np.where(known, np.abs(got - expected), 0.0)
-    bad = known & ~(err <= ATOL + RTOL * np.abs(expected))  # NaN in got counts as bad
+    bad = known & ~close(got, expected)      # NaN in got where torch's is known counts as bad
     if not bad.any():
         return None
     err = np.where(bad & ~np.isfinite(err), np.inf, err)
@@ -82,10 +90,8 @@ def _all_match(expected, run, steps):
     """True if every entry matches at every completed step (one vectorised check per entry)."""
     n = min(run.completed, steps)
     for key, want in expected.items():
-        want, got = want[:n], run.trace[key][:n]
-        with np.errstate(invalid="ignore"):
-            ok = np.isnan(want) | (np.abs(got - want) <= ATOL + RTOL * np.abs(want))
-        if not ok.all():
+        want = want[:n]
+        if not (np.isnan(want) | close(run.trace[key][:n], want)).all():   # NaN: not compared
             return False
     return True
 

@@ -24,7 +24,7 @@ from . import references
 from .cases import CASES
 from .child.main import run_case, unpack_inputs
 from .child.problems import PARAM_SHAPES
-from .compare import ATOL, RTOL, entries_of
+from .compare import close, entries_of
 from .misconceptions import CATALOG
 
 PACKAGE = Path(__file__).resolve().parent
@@ -123,9 +123,7 @@ def same_trajectory(got, want, steps):
         if key not in got:
             return False
         a, b = got[key][:steps], values[:steps]
-        with np.errstate(invalid="ignore"):
-            close = np.abs(a - b) <= ATOL + RTOL * np.abs(b)
-        if len(a) < steps or not (close | (np.isnan(a) & np.isnan(b)) | (a == b)).all():
+        if len(a) < steps or not close(a, b).all():
             return False
     return True
 

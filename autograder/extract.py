@@ -10,11 +10,10 @@ costs that cell only.
 """
 
 import ast
+import json
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import nbformat
 
 from .child.guard import BLOCKED
 
@@ -64,11 +63,22 @@ def _cells(name, data):
     if not name.endswith(".ipynb"):
         return [(None, text)]
     try:
-        nb = nbformat.reads(text, as_version=4)
+        cells = _notebook_cells(text)
     except Exception as exc:  # noqa: BLE001 - any malformed notebook
         raise SubmissionError(f"`{name}` could not be read as a notebook ({exc}).") from None
-    return [(f"cell {i}", cell.source) for i, cell in enumerate(nb.cells, 1)
-            if cell.cell_type == "code"]
+    return [(f"cell {i}", source) for i, (kind, source) in enumerate(cells, 1) if kind == "code"]
+
+
+def _notebook_cells(text):
+    """[(cell type, source)] of a notebook. Version 4 (every notebook Jupyter writes today)
+    is read as plain JSON; older versions go through nbformat's converter, imported only
+    then (it takes a fifth of a second to import)."""
+    nb = json.loads(text)
+    if nb.get("nbformat") != 4:
+        import nbformat
+
+        nb = nbformat.reads(text, as_version=4)
+    return [(c["cell_type"], "".join(c["source"])) for c in nb["cells"]]
 
 
 def _without_magics(code):

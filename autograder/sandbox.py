@@ -65,7 +65,6 @@ class Run:
 class FunctionRun:
     runs: dict            # case id -> Run
     load_warnings: list
-    seconds: float
     answers: dict = field(default_factory=dict)   # concept answer name -> float or repr
 
 
@@ -352,15 +351,13 @@ def run_submission(source, plan, arrays, timeout=TIMEOUT_PER_FUNCTION,
     if not plan and not answers:
         return {}, []
     plan = plan or {ANSWERS: []}
-    started = time.monotonic()
     with Sandbox(timeout=timeout, budget=budget, exclusive=exclusive) as box:
         def make_request(names, first):
             return request_for(source, [c for f in names for c in plan[f]], arrays,
                                box.limits(), answers if first else ())
 
         outcome, head = box.run({f: [c.id for c, _ in plan[f]] for f in plan}, make_request)
-    seconds = time.monotonic() - started
-    return {f: collect(plan[f], head, *outcome[f], seconds, timeout) for f in plan}, box.notes
+    return {f: collect(plan[f], head, *outcome[f], timeout) for f in plan}, box.notes
 
 
 def validate(meta, arrays, case, keys):
@@ -385,7 +382,7 @@ def validate(meta, arrays, case, keys):
     return Run(trace=trace, completed=completed, error=error)
 
 
-def collect(cases, head, frames, timed_out, code, seconds, timeout):
+def collect(cases, head, frames, timed_out, code, timeout):
     """FunctionRun from a child's frames; cases it never reported get the reason why."""
     head = head[0] if head else {}
     warnings, answers = head.get("load_warnings", []), head.get("answers", {})
@@ -400,4 +397,4 @@ def collect(cases, head, frames, timed_out, code, seconds, timeout):
         else:
             runs[case.id] = Run(error={"kind": "not-run"})
     return FunctionRun(runs=runs, load_warnings=warnings if isinstance(warnings, list) else [],
-                       seconds=seconds, answers=answers if isinstance(answers, dict) else {})
+                       answers=answers if isinstance(answers, dict) else {})

@@ -90,3 +90,13 @@ def test_libraries_that_implement_the_answer_are_flagged_and_blocked(tmp_path, w
     assert grading.points == 100 - sum(
         g["points"] for g in load_rubric()["optimizers"]["adagrad"]["groups"].values())
     assert "importing torch is not allowed while grading" in report
+
+
+def test_an_old_format_notebook_is_converted(tmp_path):
+    from nbformat import v3
+
+    nb = v3.new_notebook(worksheets=[v3.new_worksheet(cells=[
+        v3.new_code_cell(input=SOLUTION.read_text())])])
+    path = tmp_path / "old.ipynb"
+    path.write_text(v3.writes_json(nb))
+    assert grade(path).points == 100
