@@ -1,28 +1,39 @@
 """Command line: ``python -m autograder grade|references|gradescope|build-zip``."""
 
 import argparse
+import os
 import sys
+
+# Before NumPy loads: the grader's arrays are tiny, and an OpenBLAS thread pool only costs
+# start-up CPU (half of NumPy's import) that parallel gradings need.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
 def cmd_grade(args):
     import time
     import traceback
 
-    from .grade import grade
-    from .gradescope import internal_error_results
-    from .report import summary
-    from .results import results, write_atomic
+    from .sandbox import TIMEOUT_PER_FUNCTION, Sandbox
 
     started = time.monotonic()
-    limits = {"timeout": args.timeout} if args.timeout else {}
     try:
-        grading = grade(args.path, public_only=args.public_only, **limits)
+        # The sandbox starts its child first, so the child's start-up overlaps our imports.
+        with Sandbox(timeout=args.timeout or TIMEOUT_PER_FUNCTION) as sandbox:
+            from .grade import grade
+
+            grading = grade(args.path, public_only=args.public_only, sandbox=sandbox)
     except Exception:  # noqa: BLE001 - the grader's own failure: say so, still write results
+        from .gradescope import internal_error_results
+        from .results import write_atomic
+
         detail = traceback.format_exc()
         print(detail, file=sys.stderr)
         if args.json:
             write_atomic(args.json, internal_error_results(started, detail))
         return 1
+    from .report import summary
+    from .results import results, write_atomic
+
     print(summary(grading))
     if args.json:
         write_atomic(args.json, results(grading))

@@ -144,7 +144,7 @@ def generate_variants():
     for case in CASES:
         expected = references.split(arrays, case.id, "expected")
         state_keys = {p: entries_of(expected, p)[1:] for p in PARAM_SHAPES[case.problem]}
-        inputs = unpack_inputs(arrays, case.id)
+        inputs = unpack_inputs(references.split(arrays, case.id, "inputs"))
         for mid, number, variant in candidates(case.function):
             trace = variant_trace((variant,), case, inputs, state_keys)
             if trace is None or same_trajectory(trace, expected, case.steps):

@@ -9,9 +9,10 @@ from .cases import select
 from .child.problems import PARAM_SHAPES
 from .compare import Outcome, compare, entries_of
 from .diagnose import Diagnoser, load_variants
+from .execute import ANSWERS, run_submission
 from .extract import SubmissionError, extract, extract_cells, is_stub
 from .report import CASES_SHOWN_PER_GROUP
-from .sandbox import ANSWERS, TIMEOUT_PER_FUNCTION, run_submission
+from .sandbox import TIMEOUT_PER_FUNCTION, Sandbox
 from .score import load_answer_key, load_rubric, question_scores, score
 
 
@@ -90,12 +91,18 @@ def diagnose_shown(cases, outcomes, runs, arrays, public_only):
 
 
 def grade(path, public_only=False, timeout=TIMEOUT_PER_FUNCTION, diagnosis=True,
-          exclusive=False, functions=None, cells=None):
+          exclusive=False, functions=None, cells=None, sandbox=None):
     """Grade one submission file (or, with ``cells``, [(label, code)] from a live session).
 
     ``functions`` limits grading to those step functions (a notebook check).
     ``exclusive``: this is the only grading on the machine (Gradescope), so every process
-    of the sandbox user may be killed at the end."""
+    of the sandbox user may be killed at the end.
+    ``sandbox``: an entered ``Sandbox`` to run in (its child may already be starting);
+    without it, one is made with ``timeout`` and ``exclusive``."""
+    if sandbox is None:
+        with Sandbox(timeout=timeout, exclusive=exclusive) as sandbox:
+            return grade(path, public_only, diagnosis=diagnosis, functions=functions,
+                         cells=cells, sandbox=sandbox)
     started = time.monotonic()
     cases = [c for c in select(public_only) if functions is None or c.function in functions]
     rubric = load_rubric()
@@ -118,8 +125,8 @@ def grade(path, public_only=False, timeout=TIMEOUT_PER_FUNCTION, diagnosis=True,
             outcomes[case.id] = Outcome(False, error={"kind": "not-implemented"})
         else:
             to_run.setdefault(case.function, []).append((case, keys[case.id]))
-    runs, notes = run_submission(kept.source, to_run, arrays, timeout, exclusive=exclusive,
-                                 answers=[n for n in names if n in kept.assigned])
+    runs = run_submission(kept.source, to_run, arrays, sandbox,
+                          answers=[n for n in names if n in kept.assigned])
     answers = next((fr.answers for fr in runs.values() if fr.answers), {})
     runs.pop(ANSWERS, None)
     warnings = list(kept.warnings)
@@ -136,4 +143,4 @@ def grade(path, public_only=False, timeout=TIMEOUT_PER_FUNCTION, diagnosis=True,
         diagnose_shown(cases, outcomes, runs, arrays, public_only)
     scores = score(cases, outcomes, rubric) + question_scores(answers, rubric, key)
     return Grading(str(path), public_only, cases, outcomes, scores, rubric, warnings,
-                   kept.origins, time.monotonic() - started, notes, answers)
+                   kept.origins, time.monotonic() - started, sandbox.notes, answers)

@@ -16,7 +16,6 @@ from pathlib import Path
 
 from . import late
 from .extract import SUFFIXES, SubmissionError
-from .results import write_atomic
 
 PACKAGE = Path(__file__).resolve().parent
 REPO = PACKAGE.parent
@@ -53,19 +52,24 @@ def internal_error_results(started, detail):
 
 def run():
     """What ``run_autograder`` does: grade, then write results.json (always)."""
-    from .grade import grade, graded_unreadable
-    from .report import summary
-    from .results import results
+    from .sandbox import Sandbox
 
     started = time.monotonic()
     out = root() / "results" / "results.json"
     try:
-        try:
-            path = find_submission(root() / "submission")
-        except SubmissionError as exc:
-            grading = graded_unreadable(str(root() / "submission"), exc, started)
-        else:
-            grading = grade(path, exclusive=True)
+        # The only grading on this machine: every process of the sandbox user may be killed.
+        # Opened first, so the child's start-up overlaps the imports below.
+        with Sandbox(exclusive=True) as sandbox:
+            from .grade import grade, graded_unreadable
+            from .report import summary
+            from .results import results
+
+            try:
+                path = find_submission(root() / "submission")
+            except SubmissionError as exc:
+                grading = graded_unreadable(str(root() / "submission"), exc, started)
+            else:
+                grading = grade(path, sandbox=sandbox)
         data = results(grading)
         data["extra_data"]["submission_file"] = str(grading.submission)
         metadata_path = root() / "submission_metadata.json"
@@ -77,6 +81,8 @@ def run():
         detail = traceback.format_exc()
         print(detail)
         data = internal_error_results(started, detail)
+    from .results import write_atomic
+
     write_atomic(out, data)
     return 0
 

@@ -1,7 +1,10 @@
-"""Run a submission's step functions in sandboxed child processes (trusted side).
+"""Sandboxed child processes that run submission code (trusted side; standard library
+only, so a child can start while the grader is still importing NumPy).
 
-One fresh interpreter per step function, so a crash, ``os._exit`` or hang costs
-that function only. Each child:
+One child runs all of a submission's cases, function after function; only a function
+that hangs or ends its child costs a fresh child, which takes over from the next
+function. A spare child is started when the sandbox opens, so its interpreter and NumPy
+start-up overlap the grader's own work. Each child:
 
 * starts with ``python -I -S`` and a ``sys.path`` holding only a copy of
   ``autograder/child`` and NumPy: torch, the answer key, the grader's own modules
@@ -9,16 +12,17 @@ that function only. Each child:
   none of them);
 * when the grader runs as root (Gradescope), runs as an unprivileged user that
   can read neither the hidden references nor the results folder;
-* gets the cases' inputs in a request file and writes its frames to a file the
-  parent opened for it, so its output is bounded by its file-size limit;
+* reads its request (the cases' inputs, never expected values) on a pipe and
+  writes its frames to a file the parent opened for it, so its output is bounded
+  by its file-size limit;
 * lives under CPU, address-space, file-size, process-count and open-file limits
   and a wall-clock deadline, and every process it leaves behind (double-forked
   daemons included) is killed before the grader goes on.
-
-What comes back is validated here before anything else sees it.
 """
 
+import contextlib
 import ctypes
+import importlib.util
 import os
 import pwd
 import shutil
@@ -27,13 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
-
-import numpy as np
-
-from . import references
-from .child import wire
 
 PACKAGE = Path(__file__).resolve().parent
 CHILD_PACKAGE = PACKAGE / "child"
@@ -51,21 +49,6 @@ LIMITS = {
     "open_files": 64,
 }
 CHILD_PROCESSES = 64           # the sandbox user's processes (or, unprivileged, ours + this)
-
-
-@dataclass
-class Run:
-    """What one case's child produced: a trajectory (validated) and/or an error record."""
-    trace: dict = field(default_factory=dict)
-    completed: int = 0
-    error: dict = None
-
-
-@dataclass
-class FunctionRun:
-    runs: dict            # case id -> Run
-    load_warnings: list
-    answers: dict = field(default_factory=dict)   # concept answer name -> float or repr
 
 
 def sandbox_identity(user=SANDBOX_USER):
@@ -154,7 +137,7 @@ class Sandbox:
         shutil.copytree(CHILD_PACKAGE, self.site / "autograder" / "child",
                         ignore=shutil.ignore_patterns("__pycache__"))
         (self.site / "autograder" / "__init__.py").write_text("")
-        numpy_dir = Path(np.__file__).resolve().parent
+        numpy_dir = Path(importlib.util.find_spec("numpy").origin).resolve().parent
         for name in ("numpy", "numpy.libs"):
             if (numpy_dir.parent / name).exists():
                 (self.site / name).symlink_to(numpy_dir.parent / name)
@@ -162,6 +145,8 @@ class Sandbox:
         os.chmod(self.root, 0o755)
         if self.identity:
             os.chown(self.work, *self.identity)
+        self.started = 0
+        self.spare = self._spawn()
         return self
 
     def __exit__(self, *exc):
@@ -209,18 +194,31 @@ class Sandbox:
         self.reap()
         return outcome, head or ({}, {})
 
-    def _run_child(self, request, order):
-        """One child over ``order`` ([(function, case id)]), watched as it writes: (load
-        frame, {case id: frame}, the function it stopped in or None, timed out, exit code)."""
-        request_path, output_path = self.private / "request", self.private / "frames"
-        request_path.write_bytes(request)
-        with open(request_path, "rb") as stdin, open(output_path, "wb") as stdout:
+    def _spawn(self):
+        """A child that imports NumPy and then waits for its request: (process, output)."""
+        self.started += 1
+        output_path = self.private / f"frames-{self.started}"
+        with open(output_path, "wb") as stdout:
             user = dict(user=self.identity[0], group=self.identity[1], extra_groups=[]) \
                 if self.identity else {}
             proc = subprocess.Popen(
                 [self.python, "-I", "-S", "-c", BOOT, str(self.site)],
-                stdin=stdin, stdout=stdout, stderr=subprocess.DEVNULL, cwd=self.work,
+                stdin=subprocess.PIPE, stdout=stdout, stderr=subprocess.DEVNULL, cwd=self.work,
                 env=self.env(), start_new_session=True, **user)
+        return proc, output_path
+
+    def _run_child(self, request, order):
+        """One child over ``order`` ([(function, case id)]), watched as it writes: (load
+        frame, {case id: frame}, the function it stopped in or None, timed out, exit code)."""
+        from .child import wire  # (here, not at the top: it imports NumPy)
+
+        (proc, output_path), self.spare = self.spare or self._spawn(), None
+        # The child reads its whole request before it runs any submission code; one that
+        # died before reading reports nothing, so its cases are reported as a crash.
+        with contextlib.suppress(OSError):
+            proc.stdin.write(request)
+        with contextlib.suppress(OSError):
+            proc.stdin.close()
         timed_out = False
         current, since = order[0][0] if order else None, time.monotonic()
         with open(output_path, "rb") as output:
@@ -245,7 +243,8 @@ class Sandbox:
         frames = _frames(data)
         by_id = {}
         for meta, arrays in frames[1:]:
-            by_id.setdefault(meta.get("case"), (meta, arrays))
+            if isinstance(meta, dict) and isinstance(meta.get("case"), str):
+                by_id.setdefault(meta["case"], (meta, arrays))
         missing = [f for f, cid in order if cid not in by_id]
         stopped = missing[0] if missing else None
         return (frames[0] if frames else None), by_id, stopped, timed_out, proc.returncode
@@ -313,88 +312,10 @@ def _kill_orphans():
         time.sleep(0.02)
 
 
-# ------------------------------------------------------------------ requests and results
-
-def request_for(source, cases, arrays, limits, answers=()):
-    """The request frame: kept source, the cases' functions and configs, and their inputs
-    only (and the concept answer names whose values to report)."""
-    metas, inputs = [], {}
-    for case, keys in cases:
-        metas.append({"id": case.id, "function": case.function, "problem": case.problem,
-                      "steps": case.steps, "config": case.config,
-                      "state_keys": {p: k["keys"] for p, k in keys.items()}})
-        inputs.update({f"{case.id}/inputs/{rest}": v
-                       for rest, v in references.split(arrays, case.id, "inputs").items()})
-    return wire.encode({"source": source, "cases": metas, "limits": limits,
-                        "answers": list(answers)}, inputs)
-
-
 def _frames(data):
+    from .child import wire
+
     try:
         return wire.split_frames(data)
     except Exception:  # noqa: BLE001 - a hostile child may write anything
         return []
-
-
-ANSWERS = "__answers__"   # the plan entry of a child that only loads and reports answers
-
-
-def run_submission(source, plan, arrays, timeout=TIMEOUT_PER_FUNCTION,
-                   budget=TIMEOUT_PER_SUBMISSION, exclusive=False, answers=()):
-    """Run every function of ``plan`` ({function: [(case, state_keys)]}) sandboxed; the
-    first child also reports the values of the ``answers`` names (plan key ANSWERS when no
-    function runs).
-
-    ``state_keys`` maps each parameter to {"shape": ..., "keys": [torch's state keys]}.
-    Returns ({function: FunctionRun}, notes on how isolated the children were).
-    """
-    if not plan and not answers:
-        return {}, []
-    plan = plan or {ANSWERS: []}
-    with Sandbox(timeout=timeout, budget=budget, exclusive=exclusive) as box:
-        def make_request(names, first):
-            return request_for(source, [c for f in names for c in plan[f]], arrays,
-                               box.limits(), answers if first else ())
-
-        outcome, head = box.run({f: [c.id for c, _ in plan[f]] for f in plan}, make_request)
-    return {f: collect(plan[f], head, *outcome[f], timeout) for f in plan}, box.notes
-
-
-def validate(meta, arrays, case, keys):
-    """A Run from a child's frame, or an error Run if the frame is malformed."""
-    completed, error = meta.get("completed"), meta.get("error")
-    if not isinstance(completed, int) or not 0 <= completed <= case.steps or not (
-            error is None or isinstance(error, dict)):
-        return Run(error={"kind": "malformed"})
-    trace = {}
-    for param, spec in keys.items():
-        wanted = {f"param/{param}": tuple(spec["shape"])}
-        wanted.update({f"state/{param}/{k}": () if k == "step" else tuple(spec["shape"])
-                       for k in spec["keys"]})
-        for key, shape in wanted.items():
-            value = arrays.get(key)
-            if completed == 0:
-                continue
-            if (value is None or value.dtype != np.float64 or value.shape[1:] != shape
-                    or len(value) < completed):
-                return Run(error={"kind": "malformed"})
-            trace[key] = value[:completed]
-    return Run(trace=trace, completed=completed, error=error)
-
-
-def collect(cases, head, frames, timed_out, code, timeout):
-    """FunctionRun from a child's frames; cases it never reported get the reason why."""
-    head = head[0] if head else {}
-    warnings, answers = head.get("load_warnings", []), head.get("answers", {})
-    runs, ended = {}, False
-    for case, keys in cases:
-        if case.id in frames and not ended:
-            runs[case.id] = validate(*frames[case.id], case, keys)
-        elif not ended:
-            kind = "timeout" if timed_out else "crash"
-            runs[case.id] = Run(error={"kind": kind, "exit_code": code, "seconds": timeout})
-            ended = True
-        else:
-            runs[case.id] = Run(error={"kind": "not-run"})
-    return FunctionRun(runs=runs, load_warnings=warnings if isinstance(warnings, list) else [],
-                       answers=answers if isinstance(answers, dict) else {})

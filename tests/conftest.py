@@ -55,16 +55,18 @@ def max_relative_errors(path):
 
     from autograder import references
     from autograder.cases import CASES
+    from autograder.execute import run_submission
     from autograder.extract import extract
     from autograder.grade import plan_for
-    from autograder.sandbox import run_submission
+    from autograder.sandbox import Sandbox
 
     arrays = references.load()
     keys = plan_for(CASES, arrays)
     plan = {}
     for case in CASES:
         plan.setdefault(case.function, []).append((case, keys[case.id]))
-    runs, _ = run_submission(extract(path).source, plan, arrays)
+    with Sandbox() as sandbox:
+        runs = run_submission(extract(path).source, plan, arrays, sandbox)
     errors = {}
     for function, fr in runs.items():
         for case, _ in plan[function]:

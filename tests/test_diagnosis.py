@@ -47,7 +47,8 @@ def test_the_unedited_answer_key_reproduces_torch_in_the_variant_harness():
     for case in CASES:
         expected = references.split(arrays, case.id, "expected")
         state_keys = {p: k["keys"] for p, k in keys[case.id].items()}
-        trace = variant_trace((), case, unpack_inputs(arrays, case.id), state_keys)
+        inputs = unpack_inputs(references.split(arrays, case.id, "inputs"))
+        trace = variant_trace((), case, inputs, state_keys)
         assert same_trajectory(trace, expected, case.steps), case.id
 
 

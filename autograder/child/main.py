@@ -1,11 +1,11 @@
-"""Run one step function of a submission over a list of cases (in the child process).
+"""Run a submission's step functions over a list of cases (in the child process).
 
-Reads one request frame on stdin: the kept submission source, the function
-name, and each case's config and inputs. For each case it loads the source
-afresh (so module globals never carry over), drives the step function as a
-torch optimizer would drive its parameters, and writes one frame per case to
-the original stdout: the trajectory it recorded, and the first error, if any.
-The submission's own prints go to stderr.
+Reads one request frame on stdin: the kept submission source and each case's
+function, config and inputs. The source is compiled once; for each case it is
+executed afresh (so module globals never carry over), the step function is driven
+as a torch optimizer would drive its parameters, and one frame goes to the
+original stdout: the trajectory it recorded, and the first error, if any. The
+submission's own prints go to stderr.
 """
 
 import ast
@@ -38,19 +38,38 @@ def submission_frames(tb, lines):
             for f in traceback.extract_tb(tb) if f.filename == FILENAME]
 
 
-def load(nodes, lines):
-    """Execute the kept top-level statements one by one into a fresh namespace."""
-    namespace = {"__name__": "submission", "__builtins__": builtins}
-    warnings = []
-    for node in nodes:
-        try:
-            exec(compile(ast.Module([node], []), FILENAME, "exec"), namespace)
-        except BaseException as exc:  # noqa: BLE001 - a submission may raise anything
-            warnings.append({"line": node.lineno, "type": type(exc).__name__,
-                             "message": str(exc)[:300],
-                             "frames": submission_frames(exc.__traceback__, lines),
-                             "import": isinstance(node, (ast.Import, ast.ImportFrom))})
-    return namespace, warnings
+class Program:
+    """The kept top-level statements, each compiled once, to execute afresh per case."""
+
+    def __init__(self, source):
+        self.lines = source.splitlines()
+        self.statements = [(node, compile(ast.Module([node], []), FILENAME, "exec"))
+                           for node in ast.parse(source, FILENAME).body]
+        self.missing = set()   # statements that failed on a module not found: fail again
+
+    def load(self):
+        """Execute the statements one by one into a fresh namespace: (namespace, warnings).
+        A one-name import of a module not found is skipped at later loads: it binds nothing
+        and would fail the same way."""
+        namespace = {"__name__": "submission", "__builtins__": builtins}
+        warnings = []
+        for index, (node, code) in enumerate(self.statements):
+            if index in self.missing:
+                continue
+            try:
+                exec(code, namespace)
+            except ModuleNotFoundError as exc:
+                if isinstance(node, (ast.Import, ast.ImportFrom)) and len(node.names) == 1:
+                    self.missing.add(index)
+                warnings.append(self.warning(node, exc))
+            except BaseException as exc:  # noqa: BLE001 - a submission may raise anything
+                warnings.append(self.warning(node, exc))
+        return namespace, warnings
+
+    def warning(self, node, exc):
+        return {"line": node.lineno, "type": type(exc).__name__, "message": str(exc)[:300],
+                "frames": submission_frames(exc.__traceback__, self.lines),
+                "import": isinstance(node, (ast.Import, ast.ImportFrom))}
 
 
 def as_float64(value, what, kinds=""):
@@ -109,7 +128,8 @@ def step_param(fn, param, grad, state, *, config, name, lines):
     if result.shape != param.shape:
         raise StepError("shape", what="the returned parameter", got=list(result.shape),
                         expected=list(param.shape))
-    if not np.array_equal(grad_seen, grad_copy, equal_nan=True):
+    if grad_seen.tobytes() != grad_copy.tobytes() and not np.array_equal(
+            grad_seen, grad_copy, equal_nan=True):
         raise StepError("grad-mutated")
     return result
 
@@ -143,17 +163,26 @@ def answer_value(value):
         return f"<{type(value).__name__}>"
 
 
-def unpack_inputs(arrays, case_id):
-    inputs = {"init": {}, "mask": {}, "data": {}}
-    prefix = f"{case_id}/inputs/"
+def unpack_inputs(inputs):
+    """{"init": {param: ...}, "mask": {...}, "data": {...}, "lrs": ...} from the flat
+    ``{"init/<param>": ..., "lrs": ...}`` of one case."""
+    unpacked = {"init": {}, "mask": {}, "data": {}}
+    for key, value in inputs.items():
+        part, _, rest = key.partition("/")
+        if part == "lrs":
+            unpacked["lrs"] = value
+        else:
+            unpacked[part][rest] = value
+    return unpacked
+
+
+def inputs_by_case(arrays):
+    """``{case id: {rest: array}}`` from the request's ``<case id>/inputs/<rest>`` arrays."""
+    cases = {}
     for key, value in arrays.items():
-        if key.startswith(prefix):
-            part, _, rest = key[len(prefix):].partition("/")
-            if part == "lrs":
-                inputs["lrs"] = value
-            else:
-                inputs[part][rest] = value
-    return inputs
+        case_id, _, rest = key.partition("/inputs/")
+        cases.setdefault(case_id, {})[rest] = value
+    return cases
 
 
 LIMITS = {"cpu_seconds": resource.RLIMIT_CPU, "address_space": resource.RLIMIT_AS,
@@ -174,21 +203,21 @@ def main():
     ((meta, arrays),) = wire.split_frames(request)
     apply_limits(meta["limits"])
     block_imports()
-    source = meta["source"]
-    lines = source.splitlines()
-    nodes = ast.parse(source, FILENAME).body
-    namespace, warnings = load(nodes, lines)
+    program = Program(meta["source"])
+    namespace, warnings = program.load()
     answers = {name: answer_value(namespace[name]) for name in meta.get("answers", ())
                if namespace.get(name, ...) is not ...}   # `x = ...` is the unanswered prompt
     out.write(wire.encode({"load_warnings": warnings, "answers": answers}))
     out.flush()
+    inputs = inputs_by_case(arrays)
     for case in meta["cases"]:
-        namespace, _ = load(nodes, lines)   # every case starts from a fresh load
+        namespace, _ = program.load()   # every case starts from a fresh load
         fn = namespace.get(case["function"])
         if not callable(fn):
             trace, done, error = {}, 0, {"kind": "missing-function", "step": 1, "param": None}
         else:
-            trace, done, error = run_case(fn, case, unpack_inputs(arrays, case["id"]), lines)
+            trace, done, error = run_case(fn, case, unpack_inputs(inputs.get(case["id"], {})),
+                                          program.lines)
         arrays_out = {key: np.stack(values) for key, values in trace.items() if values}
         out.write(wire.encode({"case": case["id"], "completed": done, "error": error},
                               arrays_out))

@@ -1,36 +1,61 @@
 """The one data format between the trusted parent and the sandboxed child.
 
-A frame is an ``.npz`` archive (never pickle: ``allow_pickle=False`` both ways)
-holding named float/bool arrays plus a JSON header stored as a uint8 array.
-On a stream, each frame is preceded by its length as 8 big-endian bytes, so a
-child killed mid-way still leaves every complete frame readable.
+A frame is plain data, never pickle:
+
+    length (8 bytes, big-endian)  header length (4 bytes, big-endian)
+    header: JSON {"meta": {...}, "arrays": [[name, dtype, shape], ...]}
+    body:   the arrays' bytes, in header order, each padded to 8 bytes
+
+Only the dtypes in ``DTYPES`` travel, so decoding is ``np.frombuffer`` over a checked
+range: no archive, no object arrays, no code. On a stream, frames follow each other, so
+a child killed mid-way still leaves every complete frame readable.
 """
 
-import io
 import json
+import math
 import struct
 
 import numpy as np
 
-_HEADER = "__meta__"
 _LENGTH = struct.Struct(">Q")
+_HEADER = struct.Struct(">I")
+DTYPES = {np.dtype(t).str: np.dtype(t) for t in ("<f8", "<i8", "|b1")}
 
 
 def encode(meta, arrays=None):
-    buffer = io.BytesIO()
-    payload = {_HEADER: np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)}
-    payload.update(arrays or {})
-    np.savez(buffer, **payload)
-    data = buffer.getvalue()
-    return _LENGTH.pack(len(data)) + data
+    entries, chunks = [], []
+    for name, value in (arrays or {}).items():
+        value = np.asarray(value)
+        if value.dtype.str not in DTYPES:
+            value = value.astype(np.float64)
+        entries.append([name, value.dtype.str, list(value.shape)])
+        chunks.append(value.tobytes())
+        chunks.append(b"\0" * (-value.nbytes % 8))
+    header = json.dumps({"meta": meta, "arrays": entries}).encode()
+    body = b"".join(chunks)
+    length = _HEADER.size + len(header) + len(body)
+    return b"".join([_LENGTH.pack(length), _HEADER.pack(len(header)), header, body])
 
 
 def decode(data):
-    """(meta, arrays) of one frame's payload (without its length prefix)."""
-    with np.load(io.BytesIO(data), allow_pickle=False) as npz:
-        arrays = {key: npz[key] for key in npz.files}
-    meta = json.loads(arrays.pop(_HEADER).tobytes().decode())
-    return meta, arrays
+    """(meta, arrays) of one frame's payload (without its length prefix); ValueError if
+    it is not a well-formed frame."""
+    if len(data) < _HEADER.size:
+        raise ValueError("frame shorter than its header length")
+    (size,) = _HEADER.unpack_from(data)
+    header = json.loads(bytes(data[_HEADER.size:_HEADER.size + size]).decode())
+    body = bytearray(data[_HEADER.size + size:])   # aligned and writable, owned here
+    arrays, offset = {}, 0
+    for name, dtype, shape in header["arrays"]:
+        if dtype not in DTYPES or not all(isinstance(n, int) and n >= 0 for n in shape):
+            raise ValueError(f"array {name!r}: dtype {dtype!r} or shape {shape!r} not allowed")
+        count = math.prod(shape)
+        nbytes = count * DTYPES[dtype].itemsize
+        if offset + nbytes > len(body):
+            raise ValueError(f"array {name!r} runs past the end of its frame")
+        arrays[str(name)] = np.frombuffer(body, DTYPES[dtype], count, offset).reshape(shape)
+        offset += nbytes + (-nbytes % 8)
+    return header["meta"], arrays
 
 
 def count_frames(stream):
@@ -47,12 +72,12 @@ def count_frames(stream):
 
 def split_frames(stream):
     """The complete frames in a byte stream, decoded; a truncated tail is dropped."""
-    frames, offset = [], 0
+    frames, offset, view = [], 0, memoryview(stream)
     while offset + _LENGTH.size <= len(stream):
         (length,) = _LENGTH.unpack_from(stream, offset)
         start = offset + _LENGTH.size
         if start + length > len(stream):
             break
-        frames.append(decode(stream[start:start + length]))
+        frames.append(decode(view[start:start + length]))
         offset = start + length
     return frames
