@@ -27,7 +27,7 @@ def encode(meta, arrays=None):
     for name, value in (arrays or {}).items():
         value = np.asarray(value)
         if value.dtype.str not in DTYPES:
-            value = value.astype(np.float64)
+            raise TypeError(f"array {name!r}: dtype {value.dtype} does not travel")
         entries.append([name, value.dtype.str, list(value.shape)])
         chunks.append(value.tobytes())
         chunks.append(b"\0" * (-value.nbytes % 8))

@@ -1,0 +1,58 @@
+"""The frame format between grader and child: what goes in comes out, and a frame a hostile
+child forged is refused (ValueError) rather than trusted, allocated or unpickled."""
+
+import json
+import struct
+
+import numpy as np
+import pytest
+
+from autograder.child import wire
+
+
+def frame(header, body=b""):
+    """A hand-made frame payload (no length prefix)."""
+    text = json.dumps(header).encode()
+    return struct.pack(">I", len(text)) + text + body
+
+
+def test_round_trip_keeps_values_shapes_and_dtypes():
+    arrays = {"scalar": np.float64(2.5), "vector": np.arange(3.0),
+              "mask": np.array([True, False, True]), "counts": np.arange(6).reshape(2, 3),
+              "empty": np.zeros((0, 4)),
+              "strided": np.arange(12.0).reshape(3, 4)[:, ::2]}
+    (meta, back), = wire.split_frames(wire.encode({"case": "c", "n": [1, None]}, arrays))
+    assert meta == {"case": "c", "n": [1, None]}
+    assert list(back) == list(arrays)
+    for name, value in arrays.items():
+        assert back[name].dtype == np.asarray(value).dtype
+        np.testing.assert_array_equal(back[name], value)
+        assert back[name].flags.writeable and back[name].flags.aligned
+
+
+def test_frames_follow_each_other_and_a_truncated_tail_is_dropped():
+    stream = wire.encode({"k": 1}) + wire.encode({"k": 2}, {"x": np.ones(5)})
+    assert [m["k"] for m, _ in wire.split_frames(stream)] == [1, 2]
+    assert wire.count_frames(stream) == 2
+    assert [m["k"] for m, _ in wire.split_frames(stream[:-3])] == [1]
+    assert wire.count_frames(stream[:-3]) == 1
+
+
+def test_only_plain_numeric_dtypes_travel():
+    with pytest.raises(TypeError):
+        wire.encode({}, {"x": np.ones(2, dtype=np.float32)})
+    with pytest.raises(TypeError):
+        wire.encode({}, {"x": np.array([object()])})
+
+
+@pytest.mark.parametrize("header, body", [
+    ({"meta": {}, "arrays": [["x", "|O", [1]]]}, b"\0" * 8),          # object array
+    ({"meta": {}, "arrays": [["x", "<f4", [1]]]}, b"\0" * 8),          # not an allowed dtype
+    ({"meta": {}, "arrays": [["x", "<f8", [-1]]]}, b"\0" * 8),         # negative size
+    ({"meta": {}, "arrays": [["x", "<f8", [1.5]]]}, b"\0" * 8),        # not an integer
+    ({"meta": {}, "arrays": [["x", "<f8", [3]]]}, b"\0" * 16),         # runs past the end
+    ({"meta": {}, "arrays": [["x", "<f8", [10**6, 10**6]]]}, b"\0" * 8),  # huge, not allocated
+])
+def test_forged_frames_are_refused(header, body):
+    with pytest.raises(ValueError):
+        wire.decode(frame(header, body))
