@@ -6,7 +6,8 @@ STAMP := $(VENV)/.installed-$(shell cat requirements/*.txt | cksum | cut -d' ' -
 SUBMISSIONS ?=
 OUT ?= build/grades
 
-.PHONY: demo test lint student solutions references check-references autograder grade report venv clean
+# `make bench` measures the figures in the README (about 6 minutes): see benchmarks/.
+.PHONY: bench demo test lint student solutions references check-references autograder grade report venv clean
 
 $(STAMP): requirements/runtime.txt requirements/dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,6 +23,9 @@ demo: venv student solutions autograder
 
 test: venv lint
 	$(PY) -m pytest -q
+
+bench: venv student solutions
+	$(PY) -m benchmarks
 
 lint: venv
 	$(PY) -m ruff check .

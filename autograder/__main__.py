@@ -122,4 +122,9 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    # Every file is written and closed by now: skip the interpreter's teardown of NumPy and
+    # the grader's modules (a tenth of a grading's wall time).
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

@@ -21,6 +21,7 @@ Arrays of each file (keys are paths; ``<c>`` is a case id), packed by ``write_pa
 
 import io
 import json
+import math
 import platform
 import zipfile
 from pathlib import Path
@@ -91,7 +92,7 @@ def read_packed(path):
     with np.load(path, allow_pickle=False) as npz:
         index = json.loads(npz["index"].tobytes().decode())
         values = npz["values"]
-    return {key: values[offset:offset + int(np.prod(shape))].reshape(shape).astype(dtype)
+    return {key: values[offset:offset + math.prod(shape)].reshape(shape).astype(dtype)
             for key, (offset, shape, dtype) in index.items()}
 
 

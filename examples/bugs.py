@@ -12,6 +12,7 @@ misconception tests cover it.)
 """
 
 import json
+import re
 from pathlib import Path
 
 from autograder.diagnose import apply_edits
@@ -19,6 +20,7 @@ from autograder.misconceptions import BY_ID
 
 ROOT = Path(__file__).resolve().parent.parent
 ANSWER_KEY = ROOT / "solutions" / "optimizers.py"
+SOLUTION_NOTEBOOK = ROOT / "solutions" / "optimizers_lab.ipynb"
 CONCEPT_ANSWERS = ROOT / "autograder" / "data" / "answers.json"
 ADAMS = ("adam", "adamw")
 RULE_EDITS = {
@@ -81,13 +83,29 @@ def edits_of(bug_id):
     return m.variants[0] if m.variants else RULE_EDITS[bug_id]
 
 
+def _prelude(edits):
+    # Variants may count calls in ``_CALLS``, which the diagnosis harness provides.
+    return "_CALLS = [0]\n" if any("_CALLS" in new for _, new in edits) else ""
+
+
 def buggy_source(bug_id):
     """The answer key with the bug's edits made."""
     function, edits = edits_of(bug_id)
-    # Variants may count calls in ``_CALLS``, which the diagnosis harness provides.
-    prelude = "_CALLS = [0]\n" if any("_CALLS" in new for _, new in edits) else ""
     source = apply_edits(complete_answer_key(), function, edits)
-    return f"# Buggy example: {bug_id}\n{prelude}{source}"
+    return f"# Buggy example: {bug_id}\n{_prelude(edits)}{source}"
+
+
+def buggy_notebook(bug_id):
+    """The solution notebook (as JSON text) with the bug's edits made in the cell that
+    defines the bug's function: what a student with that misconception submits."""
+    function, edits = edits_of(bug_id)
+    nb = json.loads(SOLUTION_NOTEBOOK.read_text())
+    for cell in nb["cells"]:
+        source = "".join(cell["source"])
+        if cell["cell_type"] == "code" and re.search(rf"^def {function}\b", source, re.M):
+            cell["source"] = _prelude(edits) + apply_edits(source, function, edits)
+            return json.dumps(nb, indent=1)
+    raise ValueError(f"no cell of the solution notebook defines {function}")
 
 
 def write(bug_ids, folder):

@@ -41,12 +41,11 @@ def test_the_runtime_is_python_310_without_torch(image):
 @pytest.mark.parametrize("kind, expected", [("solution", 100), ("skeleton", 0)])
 def test_solution_and_skeleton(image, kind, expected):
     text = {"solution": SOLUTION, "skeleton": SKELETON}[kind].read_text()
-    data, done, seconds = run_autograder(image, text)
+    data, _, _ = run_autograder(image, text)
     assert data["score"] == expected
     assert data["extra_data"]["submission_id"] == 123456
     assert data["extra_data"]["versions"]["python"].startswith("3.10")
     assert not data["extra_data"].get("sandbox_notes"), data["extra_data"]
-    assert seconds < 60
 
 
 def test_buggy_submission_gets_partial_credit_and_feedback(image):

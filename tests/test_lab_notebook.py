@@ -1,17 +1,14 @@
 """The lab notebook: built from assignment/ by otter assign, runs top to bottom with the
-solutions in well under a minute, runs untouched without crashing, and its export is
-accepted by the autograder."""
+solutions, runs untouched without crashing, and its export is accepted by the autograder."""
 
-import shutil
 import subprocess
 import sys
-import time
 import zipfile
 
-import nbformat
 import pytest
 from conftest import ROOT
-from nbclient import NotebookClient
+
+from benchmarks.notebook import execute as run_notebook
 
 NOTEBOOK = "optimizers_lab.ipynb"
 
@@ -19,13 +16,7 @@ NOTEBOOK = "optimizers_lab.ipynb"
 def execute(tmp_path, notebook):
     """Run ``notebook`` top to bottom in a copy of student_template/; (nb, seconds, folder)."""
     folder = tmp_path / "lab"
-    shutil.copytree(ROOT / "student_template", folder)
-    shutil.copy(notebook, folder / NOTEBOOK)
-    nb = nbformat.read(folder / NOTEBOOK, as_version=4)
-    started = time.monotonic()
-    NotebookClient(nb, timeout=300, kernel_name="python3",
-                   resources={"metadata": {"path": str(folder)}}).execute()
-    return nb, time.monotonic() - started, folder
+    return (*run_notebook(notebook, folder), folder)
 
 
 def outputs(nb, kind):
@@ -42,10 +33,9 @@ def solved(tmp_path_factory):
     return execute(tmp_path_factory.mktemp("solved"), ROOT / "solutions" / NOTEBOOK)
 
 
-def test_solution_notebook_runs_top_to_bottom_within_a_minute(solved):
-    nb, seconds, _ = solved
+def test_solution_notebook_runs_top_to_bottom(solved):
+    nb, _, _ = solved          # how long it takes is a benchmark figure (make bench)
     assert outputs(nb, "error") == []
-    assert seconds < 60, f"took {seconds:.1f} s"
     text = text_of(nb)
     for function in ("sgd_step", "rmsprop_step", "adam_step", "adamw_step", "adagrad_step"):
         assert f"{function}: all" in text and "public cases match torch.optim" in text

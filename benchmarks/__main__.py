@@ -1,0 +1,85 @@
+"""``make bench``: run the benchmarks, print one line per figure (``name: value unit (how
+measured)``) and write them all to ``benchmarks/results.json``.
+
+    python -m benchmarks [NAME ...]     only these (their figures replace the stored ones)
+    python -m benchmarks --markdown     the stored figures as the README's table
+"""
+
+import argparse
+import importlib
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.figures import ROOT
+
+RESULTS = ROOT / "benchmarks" / "results.json"
+BENCHMARKS = ["latency", "otter", "throughput", "footprint", "step_speed", "notebook"]
+
+
+def machine():
+    import numpy
+    import torch
+
+    return {"cpus": os.cpu_count(), "python": platform.python_version(),
+            "platform": platform.platform(), "numpy": numpy.__version__,
+            "torch": torch.__version__}
+
+
+def markdown(stored):
+    rows = ["| figure | value | target | how measured |", "|---|---|---|---|"]
+    for f in stored["figures"]:
+        value = f"{f['value']:.3g}" if abs(f["value"]) < 1000 else f"{f['value']:.0f}"
+        target = "" if f["met"] is None else (
+            f"{f['target']} {'(met)' if f['met'] else '(**not met**)'}")
+        rows.append(f"| {f['name']} | {value} {f['unit']} | {target} | {f['how']} |")
+    host = stored["machine"]
+    return "\n".join(rows) + (f"\n\nMeasured {stored['when']} with `make bench` on "
+                              f"{host['cpus']} cores, Python {host['python']}.")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m benchmarks")
+    parser.add_argument("names", nargs="*", metavar="NAME",
+                        help=f"which to run (default all): {', '.join(BENCHMARKS)}")
+    parser.add_argument("--markdown", action="store_true", help="print the stored table")
+    args = parser.parse_args(argv)
+    stored = json.loads(RESULTS.read_text()) if RESULTS.exists() else {"figures": []}
+    if args.markdown:
+        print(markdown(stored))
+        return 0
+    names = args.names or BENCHMARKS
+    unknown = set(names) - set(BENCHMARKS)
+    if unknown:
+        parser.error(f"unknown benchmark {', '.join(sorted(unknown))}")
+    figures, failed = [], {}
+    with tempfile.TemporaryDirectory(prefix="olab-bench-") as scratch:
+        for name in names:
+            started = time.monotonic()
+            try:
+                module = importlib.import_module(f"benchmarks.{name}")
+                measured = module.run(Path(scratch))
+            except Exception as exc:  # noqa: BLE001 - one benchmark failing leaves the others
+                failed[name] = f"{type(exc).__name__}: {str(exc)[:500]}"
+                print(f"{name}: not measured ({failed[name]})", flush=True)
+                continue
+            for figure in measured:
+                print(figure.line(), flush=True)
+                figures.append(figure.as_dict() | {"benchmark": name})
+            print(f"  ({name} took {time.monotonic() - started:.0f} s)", file=sys.stderr)
+    kept = [f for f in stored["figures"] if f.get("benchmark") not in names]
+    order = {name: i for i, name in enumerate(BENCHMARKS)}
+    result = {"when": time.strftime("%Y-%m-%d"), "machine": machine(),
+              "figures": sorted(kept + figures, key=lambda f: order[f["benchmark"]]),
+              "not_measured": failed}
+    RESULTS.write_text(json.dumps(result, indent=1) + "\n")
+    print(f"wrote {RESULTS.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
