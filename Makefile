@@ -18,19 +18,21 @@ $(STAMP): requirements/runtime.txt requirements/dev.txt
 
 venv: $(STAMP)
 
-demo: venv student solutions autograder
+demo: venv student autograder
 	$(PY) -m examples.demo
 
 test: venv lint
 	$(PY) -m pytest -q
 
-bench: venv student solutions
+bench: venv student
 	$(PY) -m benchmarks
 
 lint: venv
 	$(PY) -m ruff check .
 
-student solutions: venv
+# One build makes both the student folder and the solutions.
+solutions: student
+student: venv
 	$(PY) assignment/build.py
 
 references: venv
@@ -39,7 +41,7 @@ references: venv
 check-references: venv
 	$(PY) -m autograder references --check
 
-autograder: venv student solutions
+autograder: venv student
 	$(PY) -m autograder build-zip --out build/autograder.zip
 
 grade: venv
