@@ -42,7 +42,11 @@ def read_cells(path):
         return _cells_from_zip(path)
     if path.suffix not in SUFFIXES:
         raise SubmissionError(f"`{path.name}` is not a notebook (.ipynb) or Python file (.py).")
-    return _cells(path.name, path.read_bytes())
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SubmissionError(f"`{path.name}` could not be read ({exc.strerror}).") from None
+    return _cells(path.name, data)
 
 
 def _cells_from_zip(path):
@@ -56,6 +60,8 @@ def _cells_from_zip(path):
             return _cells(name, zf.read(name))
     except zipfile.BadZipFile:
         raise SubmissionError(f"`{path.name}` is not a valid zip file.") from None
+    except OSError as exc:
+        raise SubmissionError(f"`{path.name}` could not be read ({exc.strerror}).") from None
 
 
 def _cells(name, data):

@@ -150,6 +150,13 @@ class Sandbox:
         return self
 
     def __exit__(self, *exc):
+        if self.spare:   # never given a request (nothing to run): end it
+            proc, _ = self.spare
+            _kill_session(proc.pid)
+            with contextlib.suppress(OSError):
+                proc.stdin.close()
+            proc.wait()
+            self.spare = None
         self.reap()
         shutil.rmtree(self.root, ignore_errors=True)
 

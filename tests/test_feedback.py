@@ -100,6 +100,10 @@ def test_unreadable_submission_gets_a_message(tmp_path):
     assert "could not be read as a notebook" in summary(grading)
     grading = grade(tmp_path / "notes.txt")
     assert "is not a notebook (.ipynb) or Python file (.py)" in summary(grading)
+    for missing in ("gone.ipynb", "gone.zip"):
+        grading = grade(tmp_path / missing)
+        assert grading.points == 0
+        assert f"`{missing}` could not be read (No such file or directory)" in summary(grading)
 
 
 def test_failed_import_is_a_warning_not_a_failure(write):

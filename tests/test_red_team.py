@@ -20,6 +20,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, SOLUTION, WITHOUT_SGD, assert_valid_results
 
+from autograder.sandbox import Sandbox
+
 ANSWER = SOLUTION.read_text()
 SGD_START = ANSWER.index("def sgd_step(")
 SGD_END = ANSWER.index("def rmsprop_step(")
@@ -245,3 +247,16 @@ def test_signals_the_grader(tmp_path):
                 pass
     """))
     assert data["score"] == WITHOUT_SGD
+
+
+def test_a_sandbox_with_nothing_to_run_ends_its_spare_child():
+    import gc
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        with Sandbox() as sandbox:
+            spare, _ = sandbox.spare
+        gc.collect()
+    assert spare.returncode is not None
+    assert not [w for w in caught if issubclass(w.category, ResourceWarning)]
