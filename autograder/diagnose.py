@@ -23,8 +23,8 @@ import numpy as np
 from . import references
 from .cases import CASES
 from .child.main import run_case, unpack_inputs
-from .child.problems import PARAM_SHAPES
-from .compare import close, entries_of
+from .compare import close
+from .execute import plan_for
 from .misconceptions import CATALOG
 
 PACKAGE = Path(__file__).resolve().parent
@@ -141,13 +141,14 @@ def generate_variants():
     ({public: {"<case>/<id>/<n>/<path>": array}}). Needs the answer key."""
     arrays = references.load()
     files = {True: {}, False: {}}
+    expected = {case.id: references.split(arrays, case.id, "expected") for case in CASES}
+    plan = plan_for(CASES, expected)
     for case in CASES:
-        expected = references.split(arrays, case.id, "expected")
-        state_keys = {p: entries_of(expected, p)[1:] for p in PARAM_SHAPES[case.problem]}
+        state_keys = {p: spec["keys"] for p, spec in plan[case.id].items()}
         inputs = unpack_inputs(references.split(arrays, case.id, "inputs"))
         for mid, number, variant in candidates(case.function):
             trace = variant_trace((variant,), case, inputs, state_keys)
-            if trace is None or same_trajectory(trace, expected, case.steps):
+            if trace is None or same_trajectory(trace, expected[case.id], case.steps):
                 continue    # a variant that fails, or equals torch here, explains nothing
             for path, value in trace.items():
                 files[case.public][f"{case.id}/{mid}/{number}/{path}"] = value
@@ -163,14 +164,8 @@ def write_variants():
 
 def check_variants():
     """Differences between the stored variant trajectories and freshly computed ones."""
-    problems = []
-    for public, fresh in generate_variants().items():
-        stored = references.read_packed(VARIANT_FILES[public])
-        if set(stored) != set(fresh):
-            problems.append(f"{VARIANT_FILES[public].name}: different variants or cases")
-        problems += [f"{key}: stored variant trajectory differs" for key in set(stored) & set(
-            fresh) if not np.array_equal(stored[key], fresh[key], equal_nan=True)]
-    return problems
+    return [problem for public, fresh in generate_variants().items()
+            for problem in references.packed_differences(VARIANT_FILES[public], fresh)]
 
 
 def load_variants(public_only=False):

@@ -8,8 +8,8 @@ import numpy as np
 
 from . import references
 from .child import wire
-
-ANSWERS = "__answers__"   # the plan entry of a child that only loads and reports answers
+from .child.problems import PARAM_SHAPES
+from .compare import entries_of
 
 
 @dataclass
@@ -21,10 +21,18 @@ class Run:
 
 
 @dataclass
-class FunctionRun:
-    runs: dict            # case id -> Run
-    load_warnings: list
+class Loaded:
+    """What the first child reported after loading the submission, before any case."""
+    warnings: list = field(default_factory=list)  # statements that raised: line, type, ...
     answers: dict = field(default_factory=dict)   # concept answer name -> float or repr
+
+
+def plan_for(cases, expected):
+    """{case id: {param: {"shape", "keys"}}}: what the child must record for each case (the
+    parameter's shape, torch's state keys), from the expected trajectories
+    ({case id: references.split(arrays, case id, "expected")})."""
+    return {case.id: {p: {"shape": list(shape), "keys": entries_of(expected[case.id], p)[1:]}
+                      for p, shape in PARAM_SHAPES[case.problem].items()} for case in cases}
 
 
 def request_for(source, cases, arrays, limits, answers=()):
@@ -44,38 +52,57 @@ def request_for(source, cases, arrays, limits, answers=()):
 def run_submission(source, plan, arrays, sandbox, answers=()):
     """Run every function of ``plan`` ({function: [(case, state_keys)]}) in ``sandbox`` (an
     entered ``Sandbox``); the first child also reports the values of the ``answers`` names
-    (plan key ANSWERS when no function runs).
+    (a child runs for them even when no function does).
 
     ``state_keys`` maps each parameter to {"shape": ..., "keys": [torch's state keys]}.
-    Returns {function: FunctionRun}.
+    Returns ({case id: Run}, Loaded).
     """
     if not plan and not answers:
-        return {}
-    plan = plan or {ANSWERS: []}
+        return {}, Loaded()
 
     def make_request(names, first):
         return request_for(source, [c for f in names for c in plan[f]], arrays,
                            sandbox.limits(), answers if first else ())
 
     outcome, head = sandbox.run({f: [c.id for c, _ in plan[f]] for f in plan}, make_request)
-    return {f: collect(plan[f], head, *outcome[f], sandbox.timeout) for f in plan}
+    runs = {}
+    for function, cases in plan.items():
+        runs.update(collect(cases, *outcome[function], sandbox.timeout))
+    return runs, loaded(head)
 
 
-def validate(meta, arrays, case, keys):
-    """A Run from a child's frame, or an error Run if the frame is malformed."""
+def decoded(frame):
+    """(meta dict, arrays) of a child's frame, or None if it is missing or not well formed."""
+    if frame is None:
+        return None
+    try:
+        meta, arrays = wire.decode(frame)
+    except Exception:  # noqa: BLE001 - a hostile child may write anything
+        return None
+    return (meta, arrays) if isinstance(meta, dict) else None
+
+
+def loaded(head):
+    meta, _ = decoded(head) or ({}, {})
+    warnings, answers = meta.get("load_warnings"), meta.get("answers")
+    return Loaded(warnings if isinstance(warnings, list) else [],
+                  answers if isinstance(answers, dict) else {})
+
+
+def validate(frame, case, keys):
+    """A Run from a child's frame for ``case``, or an error Run if the frame is malformed."""
+    meta, arrays = decoded(frame) or ({}, {})
     completed, error = meta.get("completed"), meta.get("error")
-    if not isinstance(completed, int) or not 0 <= completed <= case.steps or not (
-            error is None or isinstance(error, dict)):
+    if meta.get("case") != case.id or not isinstance(completed, int) or not (
+            0 <= completed <= case.steps) or not (error is None or isinstance(error, dict)):
         return Run(error={"kind": "malformed"})
     trace = {}
-    for param, spec in keys.items():
+    for param, spec in keys.items() if completed else ():
         wanted = {f"param/{param}": tuple(spec["shape"])}
         wanted.update({f"state/{param}/{k}": () if k == "step" else tuple(spec["shape"])
                        for k in spec["keys"]})
         for key, shape in wanted.items():
             value = arrays.get(key)
-            if completed == 0:
-                continue
             if (value is None or value.dtype != np.float64 or value.shape[1:] != shape
                     or len(value) < completed):
                 return Run(error={"kind": "malformed"})
@@ -83,19 +110,13 @@ def validate(meta, arrays, case, keys):
     return Run(trace=trace, completed=completed, error=error)
 
 
-def collect(cases, head, frames, timed_out, code, timeout):
-    """FunctionRun from a child's frames; cases it never reported get the reason why."""
-    head = head[0] if head and isinstance(head[0], dict) else {}
-    warnings, answers = head.get("load_warnings", []), head.get("answers", {})
-    runs, ended = {}, False
-    for case, keys in cases:
-        if case.id in frames and not ended:
-            runs[case.id] = validate(*frames[case.id], case, keys)
-        elif not ended:
-            kind = "timeout" if timed_out else "crash"
-            runs[case.id] = Run(error={"kind": kind, "exit_code": code, "seconds": timeout})
-            ended = True
-        else:
-            runs[case.id] = Run(error={"kind": "not-run"})
-    return FunctionRun(runs=runs, load_warnings=warnings if isinstance(warnings, list) else [],
-                       answers=answers if isinstance(answers, dict) else {})
+def collect(cases, frames, timed_out, code, timeout):
+    """{case id: Run} from a child's frames for ``cases`` (in order); the first case it
+    never reported gets the reason why, the ones after it "not-run"."""
+    runs = {case.id: validate(frame, case, keys) for (case, keys), frame in zip(cases, frames)}
+    for case, _ in cases[len(frames):len(frames) + 1]:
+        runs[case.id] = Run(error={"kind": "timeout" if timed_out else "crash",
+                                   "exit_code": code, "seconds": timeout})
+    for case, _ in cases[len(frames) + 1:]:
+        runs[case.id] = Run(error={"kind": "not-run"})
+    return runs

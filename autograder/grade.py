@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from . import references
 from .cases import select
 from .child.problems import PARAM_SHAPES
-from .compare import Outcome, compare, entries_of
+from .compare import Outcome, compare
 from .diagnose import Diagnoser, load_variants
-from .execute import ANSWERS, run_submission
+from .execute import plan_for, run_submission
 from .extract import SubmissionError, extract, extract_cells, is_stub
-from .report import CASES_SHOWN_PER_GROUP
+from .report import failing_shown
 from .sandbox import TIMEOUT_PER_FUNCTION, Sandbox
 from .score import load_answer_key, load_rubric, question_scores, score
 
@@ -37,15 +37,6 @@ class Grading:
     @property
     def max_points(self):
         return round(sum(s.max_points for s in self.scores), 2)
-
-def plan_for(cases, arrays):
-    """{case id: {param: {"shape", "keys"}}}: what the child must record, from the references."""
-    plan = {}
-    for case in cases:
-        expected = references.split(arrays, case.id, "expected")
-        plan[case.id] = {p: {"shape": list(shape), "keys": entries_of(expected, p)[1:]}
-                         for p, shape in PARAM_SHAPES[case.problem].items()}
-    return plan
 
 # Modules the lab notebook itself imports for its own cells, absent while grading by design:
 # their imports failing is expected and not worth a warning.
@@ -73,21 +64,14 @@ def graded_unreadable(submission, error, started, public_only=False):
                    warnings=[str(error)], seconds=time.monotonic() - started)
 
 
-def diagnose_shown(cases, outcomes, runs, arrays, public_only):
-    """Diagnose the failing cases a report shows (the first few of each rubric group)."""
-    if all(o.passed for o in outcomes.values()):
-        return
-    shown, diagnoser = {}, Diagnoser(load_variants(public_only))
-    for case in cases:
-        outcome = outcomes[case.id]
-        group = (case.optimizer, case.group)
-        if outcome.passed or shown.get(group, 0) >= CASES_SHOWN_PER_GROUP:
-            continue
-        shown[group] = shown.get(group, 0) + 1
-        run = runs.get(case.function)
-        outcome.diagnosis = diagnoser.diagnose(
-            case, outcome, run.runs[case.id] if run else None,
-            references.split(arrays, case.id, "expected"))
+def diagnose_shown(cases, outcomes, runs, expected, public_only):
+    """Diagnose the failing cases the report details."""
+    shown = failing_shown(cases, outcomes)
+    if shown:
+        diagnoser = Diagnoser(load_variants(public_only))
+        for case in shown:
+            outcomes[case.id].diagnosis = diagnoser.diagnose(
+                case, outcomes[case.id], runs.get(case.id), expected[case.id])
 
 
 def grade(path, public_only=False, timeout=TIMEOUT_PER_FUNCTION, diagnosis=True,
@@ -115,7 +99,8 @@ def grade(path, public_only=False, timeout=TIMEOUT_PER_FUNCTION, diagnosis=True,
     except SubmissionError as exc:
         return graded_unreadable(path, exc, started, public_only)
     arrays = references.load(public_only)
-    keys = plan_for(cases, arrays)
+    expected = {case.id: references.split(arrays, case.id, "expected") for case in cases}
+    keys = plan_for(cases, expected)
     to_run = {}
     for case in cases:
         fn = kept.functions.get(case.function)
@@ -125,22 +110,16 @@ def grade(path, public_only=False, timeout=TIMEOUT_PER_FUNCTION, diagnosis=True,
             outcomes[case.id] = Outcome(False, error={"kind": "not-implemented"})
         else:
             to_run.setdefault(case.function, []).append((case, keys[case.id]))
-    runs = run_submission(kept.source, to_run, arrays, sandbox,
-                          answers=[n for n in names if n in kept.assigned])
-    answers = next((fr.answers for fr in runs.values() if fr.answers), {})
-    runs.pop(ANSWERS, None)
-    warnings = list(kept.warnings)
-    for function, fr in runs.items():
-        for w in fr.load_warnings:
-            text = load_warning_text(w, kept.origins)
-            if text and text not in warnings:
-                warnings.append(text)
-        for case, _ in to_run[function]:
-            expected = references.split(arrays, case.id, "expected")
-            outcomes[case.id] = compare(expected, fr.runs[case.id],
+    runs, loaded = run_submission(kept.source, to_run, arrays, sandbox,
+                                  answers=[n for n in names if n in kept.assigned])
+    warnings = kept.warnings + [text for text in (load_warning_text(w, kept.origins)
+                                                  for w in loaded.warnings) if text]
+    for case in cases:
+        if case.id in runs:
+            outcomes[case.id] = compare(expected[case.id], runs[case.id],
                                         list(PARAM_SHAPES[case.problem]), case.steps)
     if diagnosis:
-        diagnose_shown(cases, outcomes, runs, arrays, public_only)
-    scores = score(cases, outcomes, rubric) + question_scores(answers, rubric, key)
+        diagnose_shown(cases, outcomes, runs, expected, public_only)
+    scores = score(cases, outcomes, rubric) + question_scores(loaded.answers, rubric, key)
     return Grading(str(path), public_only, cases, outcomes, scores, rubric, warnings,
-                   kept.origins, time.monotonic() - started, sandbox.notes, answers)
+                   kept.origins, time.monotonic() - started, sandbox.notes, loaded.answers)

@@ -202,12 +202,19 @@ def check():
     if json.loads(json.dumps(provenance)) != stored_prov:
         problems.append("provenance.json differs from a fresh run (cases or versions changed)")
     for public, fresh in files.items():
-        stored = read_packed(FILES[public])
-        for key in sorted(set(fresh) | set(stored)):
-            if key not in stored or key not in fresh:
-                problems.append(f"{key}: {'missing from' if key not in stored else 'extra in'}"
-                                f" {FILES[public].name}")
-            elif (stored[key].dtype != fresh[key].dtype
-                  or not np.array_equal(stored[key], fresh[key], equal_nan=True)):
-                problems.append(f"{key}: stored values differ from torch's")
+        problems += packed_differences(FILES[public], fresh)
+    return problems
+
+
+def packed_differences(path, fresh):
+    """How the arrays stored at ``path`` differ from ``fresh`` ones (empty: identical,
+    dtypes included)."""
+    stored, problems = read_packed(path), []
+    for key in sorted(set(fresh) | set(stored)):
+        if key not in stored or key not in fresh:
+            problems.append(f"{key}: {'missing from' if key not in stored else 'extra in'}"
+                            f" {path.name}")
+        elif (stored[key].dtype != np.asarray(fresh[key]).dtype
+              or not np.array_equal(stored[key], fresh[key], equal_nan=True)):
+            problems.append(f"{key}: stored values in {path.name} differ from a fresh run")
     return problems

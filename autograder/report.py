@@ -15,6 +15,18 @@ PROBLEMS = {
 CASES_SHOWN_PER_GROUP = 3  # failing cases detailed per rubric group (the rest are counted)
 
 
+def failing_shown(cases, outcomes):
+    """The failing cases a report details: the first CASES_SHOWN_PER_GROUP of each rubric
+    group, in case order (the rest of a group's failures are only counted)."""
+    count, shown = {}, []
+    for case in cases:
+        group = (case.optimizer, case.group)
+        if not outcomes[case.id].passed and count.get(group, 0) < CASES_SHOWN_PER_GROUP:
+            count[group] = count.get(group, 0) + 1
+            shown.append(case)
+    return shown
+
+
 def fmt(x):
     return f"{x:.12g}"
 
@@ -159,7 +171,7 @@ def group_text(grading, gs):
     out = [f"{gs.passed}/{gs.total} cases match torch.optim: {gs.points:g}/{gs.max_points:g} "
            "points."]
     failing = [c for c in mine if not grading.outcomes[c.id].passed]
-    shown = failing[:CASES_SHOWN_PER_GROUP]
+    shown = failing_shown(mine, grading.outcomes)
     named = set()
     for case in shown:
         outcome = grading.outcomes[case.id]

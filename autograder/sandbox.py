@@ -17,7 +17,7 @@ start-up overlap the grader's own work. Each child:
   by its file-size limit;
 * lives under CPU, address-space, file-size, process-count and open-file limits
   and a wall-clock deadline, and every process it leaves behind (double-forked
-  daemons included) is killed before the grader goes on.
+  daemons included) is killed when the sandbox closes, before any result is written.
 """
 
 import contextlib
@@ -150,12 +150,8 @@ class Sandbox:
         return self
 
     def __exit__(self, *exc):
-        if self.spare:   # never given a request (nothing to run): end it
-            proc, _ = self.spare
-            _kill_session(proc.pid)
-            with contextlib.suppress(OSError):
-                proc.stdin.close()
-            proc.wait()
+        if self.spare:   # never given a request (nothing to run)
+            _end(self.spare[0])
             self.spare = None
         self.reap()
         shutil.rmtree(self.root, ignore_errors=True)
@@ -180,26 +176,28 @@ class Sandbox:
         ends its child; then a fresh child takes over from the next function.
         ``make_request(names, first)`` is the request for a child running those functions.
 
-        Returns ({function: (case frames by id, timed_out, exit code)}, the load frame).
+        Returns ({function: (its cases' frames, in order, undecoded; timed_out, exit code)},
+        the load frame, undecoded, or None). A child's frames are trusted for nothing here.
         """
         self.deadline = time.monotonic() + self.budget
         outcome, head, names = {}, None, list(functions)
-        while names:
-            if time.monotonic() >= self.deadline:
-                outcome.update({f: ({}, True, None) for f in names})
-                break
-            order = [(f, cid) for f in names for cid in functions[f]]
-            load, frames, stopped, timed_out, code = self._run_child(
+        while True:   # at least one child: with no function, it still loads and reports
+            order = [f for f in names for _ in functions[f]]
+            frames, stopped, timed_out, code = self._run_child(
                 make_request(names, head is None), order)
-            head = head or load
+            head = head or (frames[0] if frames else None)
+            start = 1                  # frames[0] is the load frame
             for f in names:
-                mine = {cid: frames[cid] for cid in functions[f] if cid in frames}
-                outcome[f] = (mine, f == stopped and timed_out, code if f == stopped else 0)
-            if stopped is None:
+                outcome[f] = (frames[start:start + len(functions[f])],
+                              f == stopped and timed_out, code if f == stopped else 0)
+                start += len(functions[f])
+            names = names[names.index(stopped) + 1:] if stopped else []
+            if not names:
                 break
-            names = names[names.index(stopped) + 1:]
-        self.reap()
-        return outcome, head or ({}, {})
+            if time.monotonic() >= self.deadline:
+                outcome.update({f: ([], True, None) for f in names})
+                break
+        return outcome, head
 
     def _spawn(self):
         """A child that imports NumPy and then waits for its request: (process, output)."""
@@ -215,46 +213,44 @@ class Sandbox:
         return proc, output_path
 
     def _run_child(self, request, order):
-        """One child over ``order`` ([(function, case id)]), watched as it writes: (load
-        frame, {case id: frame}, the function it stopped in or None, timed out, exit code)."""
+        """One child over ``order`` (the function of each case, in order), watched as it
+        writes. Returns (its complete frames, undecoded: the load frame, then one per case
+        reported; the function it stopped in, or None; timed out; exit code)."""
         from .child import wire  # (here, not at the top: it imports NumPy)
+
+        def progress(data):
+            """(every frame is in, the function of the first case not reported): frames
+            come in order, the load frame first."""
+            count = len(wire.payloads(data))
+            reported = max(count - 1, 0)
+            return count > len(order), order[reported] if reported < len(order) else None
 
         (proc, output_path), self.spare = self.spare or self._spawn(), None
         # The child reads its whole request before it runs any submission code; one that
         # died before reading reports nothing, so its cases are reported as a crash.
         with contextlib.suppress(OSError):
             proc.stdin.write(request)
-        with contextlib.suppress(OSError):
             proc.stdin.close()
         timed_out = False
-        current, since = order[0][0] if order else None, time.monotonic()
+        current, since = progress(b"")[1], time.monotonic()
         with open(output_path, "rb") as output:
             data = b""
             while True:
                 exited = proc.poll() is not None
                 data += output.read(LIMITS["file_size"] - len(data))
-                count = wire.count_frames(data)    # the load frame, then cases in order
-                reported = max(count - 1, 0)
-                now_function = order[reported][0] if reported < len(order) else None
-                if now_function != current:
-                    current, since = now_function, time.monotonic()
-                if exited or count > len(order):
+                done, now = progress(data)
+                if now != current:
+                    current, since = now, time.monotonic()
+                if exited or done:
                     break
                 if time.monotonic() - since > self.timeout or time.monotonic() > self.deadline:
                     timed_out = True
                     break
                 time.sleep(0.005)
-            _kill_session(proc.pid)
-            proc.wait()
+            _end(proc)
             data += output.read(LIMITS["file_size"] - len(data))
-        frames = _frames(data)
-        by_id = {}
-        for meta, arrays in frames[1:]:
-            if isinstance(meta, dict) and isinstance(meta.get("case"), str):
-                by_id.setdefault(meta["case"], (meta, arrays))
-        missing = [f for f, cid in order if cid not in by_id]
-        stopped = missing[0] if missing else None
-        return (frames[0] if frames else None), by_id, stopped, timed_out, proc.returncode
+        done, now = progress(data)
+        return wire.payloads(data), None if done else now, timed_out, proc.returncode
 
     def reap(self):
         """Kill every process the children left: by descent (we are their subreaper, so
@@ -271,11 +267,13 @@ class Sandbox:
                 time.sleep(0.05)
 
 
-def _kill_session(pid):
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
+def _end(proc):
+    """Kill a child and everything in its session, and reap it."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    with contextlib.suppress(OSError):
+        proc.stdin.close()
+    proc.wait()
 
 
 def _processes_of(uid):
@@ -318,11 +316,3 @@ def _kill_orphans():
             return
         time.sleep(0.02)
 
-
-def _frames(data):
-    from .child import wire
-
-    try:
-        return wire.split_frames(data)
-    except Exception:  # noqa: BLE001 - a hostile child may write anything
-        return []

@@ -11,7 +11,7 @@ from autograder import references
 from autograder.cases import CASES
 from autograder.child.main import unpack_inputs
 from autograder.diagnose import check_variants, compiled, same_trajectory, variant_trace
-from autograder.grade import plan_for
+from autograder.execute import plan_for
 from autograder.misconceptions import BY_ID, CATALOG
 from autograder.report import summary
 from examples.bugs import write
@@ -43,13 +43,13 @@ def test_every_variant_applies_to_the_answer_key(variants):
 
 def test_the_unedited_answer_key_reproduces_torch_in_the_variant_harness():
     arrays = references.load()
-    keys = plan_for(CASES, arrays)
+    expected = {case.id: references.split(arrays, case.id, "expected") for case in CASES}
+    keys = plan_for(CASES, expected)
     for case in CASES:
-        expected = references.split(arrays, case.id, "expected")
         state_keys = {p: k["keys"] for p, k in keys[case.id].items()}
         inputs = unpack_inputs(references.split(arrays, case.id, "inputs"))
         trace = variant_trace((), case, inputs, state_keys)
-        assert same_trajectory(trace, expected, case.steps), case.id
+        assert same_trajectory(trace, expected[case.id], case.steps), case.id
 
 
 def test_stored_variant_trajectories_are_up_to_date():

@@ -7,7 +7,10 @@ import struct
 import numpy as np
 import pytest
 
+from autograder import references
+from autograder.cases import CASES
 from autograder.child import wire
+from autograder.execute import collect, plan_for
 
 
 def frame(header, body=b""):
@@ -33,9 +36,9 @@ def test_round_trip_keeps_values_shapes_and_dtypes():
 def test_frames_follow_each_other_and_a_truncated_tail_is_dropped():
     stream = wire.encode({"k": 1}) + wire.encode({"k": 2}, {"x": np.ones(5)})
     assert [m["k"] for m, _ in wire.split_frames(stream)] == [1, 2]
-    assert wire.count_frames(stream) == 2
+    assert len(wire.payloads(stream)) == 2
     assert [m["k"] for m, _ in wire.split_frames(stream[:-3])] == [1]
-    assert wire.count_frames(stream[:-3]) == 1
+    assert len(wire.payloads(stream[:-3])) == 1
 
 
 def test_only_plain_numeric_dtypes_travel():
@@ -56,3 +59,23 @@ def test_only_plain_numeric_dtypes_travel():
 def test_forged_frames_are_refused(header, body):
     with pytest.raises(ValueError):
         wire.decode(frame(header, body))
+
+
+def test_each_case_trusts_only_its_own_well_formed_frame():
+    cases = [c for c in CASES if c.function == "sgd_step"][:4]
+    arrays = references.load()
+    expected = {c.id: references.split(arrays, c.id, "expected") for c in cases}
+    keys = plan_for(cases, expected)
+
+    def frame_of(case, claimed_id=None):
+        trace = {f"param/{p}": np.zeros((case.steps, *spec["shape"]))
+                 for p, spec in keys[case.id].items()}
+        meta = {"case": claimed_id or case.id, "completed": case.steps, "error": None}
+        return wire.payloads(wire.encode(meta, trace))[0]
+
+    frames = [frame_of(cases[0]), b"\x00\x00\x00\x02{}", frame_of(cases[2], cases[0].id)]
+    runs = collect([(c, keys[c.id]) for c in cases], frames, True, None, 3.0)
+    assert runs[cases[0].id].error is None and runs[cases[0].id].completed == cases[0].steps
+    assert runs[cases[1].id].error == {"kind": "malformed"}    # not a frame
+    assert runs[cases[2].id].error == {"kind": "malformed"}    # another case's frame
+    assert runs[cases[3].id].error == {"kind": "timeout", "exit_code": None, "seconds": 3.0}

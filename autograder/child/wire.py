@@ -58,26 +58,20 @@ def decode(data):
     return header["meta"], arrays
 
 
-def count_frames(stream):
-    """How many complete frames a byte stream holds, without decoding them."""
-    count, offset = 0, 0
-    while offset + _LENGTH.size <= len(stream):
-        (length,) = _LENGTH.unpack_from(stream, offset)
-        offset += _LENGTH.size + length
-        if offset > len(stream):
-            break
-        count += 1
-    return count
-
-
-def split_frames(stream):
-    """The complete frames in a byte stream, decoded; a truncated tail is dropped."""
-    frames, offset, view = [], 0, memoryview(stream)
+def payloads(stream):
+    """The payloads of the complete frames in a byte stream, in order, undecoded (views into
+    ``stream``); a truncated tail is dropped."""
+    found, offset, view = [], 0, memoryview(stream)
     while offset + _LENGTH.size <= len(stream):
         (length,) = _LENGTH.unpack_from(stream, offset)
         start = offset + _LENGTH.size
         if start + length > len(stream):
             break
-        frames.append(decode(view[start:start + length]))
+        found.append(view[start:start + length])
         offset = start + length
-    return frames
+    return found
+
+
+def split_frames(stream):
+    """The complete frames in a byte stream, decoded; a truncated tail is dropped."""
+    return [decode(payload) for payload in payloads(stream)]
