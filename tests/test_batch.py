@@ -8,7 +8,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 
 import pytest
 import yaml
@@ -49,12 +48,11 @@ def make_class(folder):
 def graded_class(tmp_path_factory):
     base = tmp_path_factory.mktemp("class")
     source, out = make_class(base / "submissions"), base / "out"
-    started = time.monotonic()
     done = subprocess.run([sys.executable, "-m", "autograder", "batch", str(source), "--out",
                            str(out), "--jobs", "2", "--timeout", "3"], cwd=ROOT,
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
-    return source, out, time.monotonic() - started
+    return source, out
 
 
 def rows(out):
@@ -63,7 +61,7 @@ def rows(out):
 
 
 def test_grade_book_has_every_student_and_section(graded_class):
-    source, out, _ = graded_class
+    source, out = graded_class
     book = rows(out)
     assert len(book) == 30
     expected = {"correct0": 100, "notebook_in_folder": 100, "syntax": 0, "broken": 0,
@@ -78,7 +76,7 @@ def test_grade_book_has_every_student_and_section(graded_class):
 
 
 def test_feedback_and_results_per_student(graded_class):
-    _, out, _ = graded_class
+    _, out = graded_class
     for key in rows(out):
         data = json.loads((out / "results" / f"{key}.json").read_text())
         assert_valid_results(data)
@@ -88,7 +86,7 @@ def test_feedback_and_results_per_student(graded_class):
 
 
 def test_class_report(graded_class):
-    _, out, _ = graded_class
+    _, out = graded_class
     md = (out / "report.md").read_text()
     assert "30 submissions" in md
     assert "| `rmsprop-alpha-swapped` | RMSprop's alpha and 1 - alpha swapped | 1 |" in md
@@ -98,7 +96,7 @@ def test_class_report(graded_class):
 
 
 def test_batch_results_equal_grading_each_alone(graded_class):
-    source, out, _ = graded_class
+    source, out = graded_class
     for name in ("correct0.py", "adam-eps-hat.py", "rmsprop-centered-stale-mean.py",
                  "syntax.py", "forks.py"):
         alone = results(grade(source / name))
@@ -109,11 +107,9 @@ def test_batch_results_equal_grading_each_alone(graded_class):
 
 
 def test_rerun_skips_what_is_graded_unless_asked(graded_class):
-    source, out, _ = graded_class
+    source, out = graded_class
     before = {p: p.stat().st_mtime for p in (out / "results").glob("*.json")}
-    started = time.monotonic()
-    batch.run(source, out, show_progress=False)
-    assert time.monotonic() - started < 15
+    batch.run(source, out, show_progress=False)     # nothing regraded: no file rewritten
     assert {p: p.stat().st_mtime for p in (out / "results").glob("*.json")} == before
     os.utime(out / "results" / "correct0.json", (0, 0))
     batch.run(source, out, regrade=True, jobs=2, timeout=3, show_progress=False)
