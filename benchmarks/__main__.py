@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.figures import ROOT
+from benchmarks.figures import ROOT, shown
 
 RESULTS = ROOT / "benchmarks" / "results.json"
 BENCHMARKS = ["latency", "otter", "throughput", "footprint", "step_speed", "notebook"]
@@ -33,7 +33,7 @@ def machine():
 def markdown(stored):
     rows = ["| figure | value | target | how measured |", "|---|---|---|---|"]
     for f in stored["figures"]:
-        value = f"{f['value']:.3g}" if abs(f["value"]) < 1000 else f"{f['value']:.0f}"
+        value = shown(f["value"])
         target = "" if f["met"] is None else (
             f"{f['target']} {'(met)' if f['met'] else '(**not met**)'}")
         rows.append(f"| {f['name']} | {value} {f['unit']} | {target} | {f['how']} |")

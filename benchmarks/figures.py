@@ -23,13 +23,18 @@ class Figure:
     met: bool = None        # None: no target
 
     def line(self):
-        value = f"{self.value:.3g}" if abs(self.value) < 1000 else f"{self.value:.0f}"
+        value = shown(self.value)
         verdict = "" if self.met is None else (
             f"; target {self.target} {self.unit}: {'met' if self.met else 'NOT met'}")
         return f"{self.name}: {value} {self.unit} ({self.how}{verdict})"
 
     def as_dict(self):
         return asdict(self)
+
+
+def shown(value):
+    """A figure's value as printed: three significant digits, whole numbers from 1000."""
+    return f"{value:.3g}" if abs(value) < 1000 else f"{value:.0f}"
 
 
 def held_to(figure, target):
