@@ -40,6 +40,7 @@ references: venv
 
 check-references: venv
 	$(PY) -m autograder references --check
+	$(PY) -m autograder references --check --second-kernel-path
 
 autograder: venv student
 	$(PY) -m autograder build-zip --out build/autograder.zip

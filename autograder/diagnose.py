@@ -162,10 +162,12 @@ def write_variants():
             {p: references.read_packed(f) for p, f in VARIANT_FILES.items()}.items()}
 
 
-def check_variants():
-    """Differences between the stored variant trajectories and freshly computed ones."""
-    return [problem for public, fresh in generate_variants().items()
-            for problem in references.packed_differences(VARIANT_FILES[public], fresh)]
+def check_variants(reproduction):
+    """Compare the stored variant trajectories with freshly computed ones, into
+    ``reproduction`` (a ``references.Reproduction``)."""
+    for public, fresh in generate_variants().items():
+        reproduction.compare(VARIANT_FILES[public], fresh)
+    return reproduction
 
 
 def load_variants(public_only=False):

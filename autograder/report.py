@@ -10,7 +10,7 @@ PROBLEMS = {
               "`matrix` (3, 2); some steps give a parameter no gradient (it is then not passed)",
     "quadratic": "an ill-conditioned 2-D quadratic (gradient depends on the parameter)",
     "rosenbrock": "the Rosenbrock function (gradient depends on the parameter)",
-    "mlp": "a tiny tanh MLP with parameters `W1` (3, 4), `b1` (4,), `w2` (4,), `b2` ()",
+    "mlp": "a tiny MLP with parameters `W1` (3, 4), `b1` (4,), `w2` (4,), `b2` ()",
 }
 CASES_SHOWN_PER_GROUP = 3  # failing cases detailed per rubric group (the rest are counted)
 

@@ -53,7 +53,8 @@ def test_the_unedited_answer_key_reproduces_torch_in_the_variant_harness():
 
 
 def test_stored_variant_trajectories_are_up_to_date():
-    assert check_variants() == []
+    reproduction = check_variants(references.Reproduction(references.exact_by_default()))
+    assert reproduction.ok, reproduction.problems[:5] + [reproduction.summary()]
 
 
 @pytest.mark.parametrize("mid", sorted(BY_ID))
