@@ -7,7 +7,8 @@
 * ``assignment/lab_support/`` (data, the MLP, plotting, the notebook's checks) is copied
   to ``student_template/lab_support/``.
 * ``student_template/autograder_engine.zip`` is the grading engine with the public
-  references only, for the notebook's checks (no hidden case data, no Gradescope files).
+  references only, for the notebook's checks (``autograder/instructor/deliverables.py``
+  says what it holds and what it never holds).
 * ``assignment/lab.py`` is the master notebook (a jupytext percent file in otter-assign's
   format, step functions included from optimizers.py): ``otter assign`` makes the student
   notebook and its tests (``student_template/``) and the solution notebook
@@ -19,17 +20,18 @@
 """
 
 import argparse
-import io
 import json
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
-import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from autograder.instructor.deliverables import student_engine, zip_bytes  # noqa: E402
+
 SOURCE = ROOT / "assignment" / "optimizers.py"
 LAB = ROOT / "assignment" / "lab.py"          # the master notebook, as a jupytext percent file
 NOTEBOOK = "optimizers_lab.ipynb"
@@ -37,7 +39,6 @@ INCLUDE = re.compile(r"^# include: (.+)$", re.M)
 ANSWER = re.compile(r"^(\w+) = (.+?)\s+# SOLUTION$", re.M)   # a concept question's solution
 SUPPORT = ROOT / "assignment" / "lab_support"
 ENGINE = ROOT / "autograder"
-ENGINE_DATA = {"references-public.npz", "variants-public.npz", "rubric.json"}
 BLOCK = re.compile(r"^([ \t]*)# BEGIN SOLUTION( NO PROMPT)?\n(.*?)^[ \t]*# END SOLUTION\n",
                    re.M | re.S)
 HEADER = "# Generated from assignment/optimizers.py by assignment/build.py: edit that file.\n"
@@ -123,32 +124,13 @@ def answer_key() -> bytes:
     return (json.dumps(answers, indent=1, sort_keys=True) + "\n").encode()
 
 
-def engine_files():
-    """The engine files students get: its Python modules, and of its data only what is
-    public (no hidden cases, no concept-answer key)."""
-    for path in sorted(ENGINE.rglob("*")):
-        rel = path.relative_to(ROOT)
-        if path.is_file() and "__pycache__" not in rel.parts and (
-                path.suffix == ".py" if path.parent.name != "data" else path.name in ENGINE_DATA):
-            yield rel, path
-
-
-def engine_zip() -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
-        for rel, path in engine_files():
-            zf.writestr(zipfile.ZipInfo(str(rel), date_time=(1980, 1, 1, 0, 0, 0)),
-                        path.read_bytes(), compress_type=zipfile.ZIP_DEFLATED)
-    return buffer.getvalue()
-
-
 def outputs():
     """{output path: bytes}, everything this script generates."""
     source = SOURCE.read_text()
     out = {
         ROOT / "solutions" / "optimizers.py": solution_text(source).encode(),
         ROOT / "student_template" / "optimizers.py": skeleton_text(source).encode(),
-        ROOT / "student_template" / "autograder_engine.zip": engine_zip(),
+        ROOT / "student_template" / "autograder_engine.zip": zip_bytes(student_engine()),
         ENGINE / "data" / "answers.json": answer_key(),
     }
     for path in sorted(SUPPORT.glob("*.py")):

@@ -41,24 +41,25 @@ def cmd_grade(args):
 
 
 def cmd_references(args):
-    from . import diagnose, references
+    from .instructor import generate, variants
 
     if args.check and args.second_kernel_path:
         import subprocess
 
-        path = references.second_kernel_path()
+        path = generate.second_kernel_path()
         print("on a second kernel path: " + ", ".join(f"{k}={v}" for k, v in path.items()))
         return subprocess.run([sys.executable, "-m", "autograder", "references", "--check"],
                               env={**os.environ, **path}).returncode
     if args.check:
-        reproduction = references.Reproduction(exact=references.exact_by_default())
-        diagnose.check_variants(references.check(reproduction))
+        reproduction = generate.Reproduction(exact=generate.exact_by_default())
+        variants.check_variants(generate.check(reproduction))
         for problem in reproduction.problems[:50]:
             print(problem)
         verdict = "reproduced" if reproduction.ok else "DIFFER from a fresh torch run"
         print(f"references and variant trajectories {verdict}: {reproduction.summary()}")
         return 0 if reproduction.ok else 1
-    for name, count in {**references.write(), **diagnose.write_variants()}.items():
+    for name, count in {**generate.write(rotate=args.new_hidden_seeds),
+                        **variants.write_variants()}.items():
         print(f"wrote autograder/data/{name}: {count} arrays")
     return 0
 
@@ -70,7 +71,7 @@ def cmd_gradescope(args):
 
 
 def cmd_build_zip(args):
-    from .gradescope import build_zip
+    from .instructor.deliverables import build_zip
 
     out, count = build_zip(args.out)
     print(f"wrote {out} ({count} files, {out.stat().st_size / 1024:.0f} KiB)")
@@ -78,7 +79,7 @@ def cmd_build_zip(args):
 
 
 def cmd_batch(args):
-    from .batch import run
+    from .instructor.batch import run
 
     rows = run(args.source, args.out, jobs=args.jobs, regrade=args.regrade,
                timeout=args.timeout)
@@ -88,7 +89,7 @@ def cmd_batch(args):
 
 
 def cmd_report(args):
-    from .class_report import write_report
+    from .instructor.class_report import write_report
 
     s = write_report(args.out)
     print(f"wrote {args.out}/report.html and report.md ({s['n']} submissions)")
@@ -109,6 +110,8 @@ def main(argv=None):
                        "and the known-buggy variants' trajectories")
     p.add_argument("--check", action="store_true",
                    help="regenerate in memory and compare with the stored ones")
+    p.add_argument("--new-hidden-seeds", action="store_true",
+                   help="draw fresh random seeds for every hidden case (new hidden inputs)")
     p.add_argument("--second-kernel-path", action="store_true",
                    help="with --check: in a process whose NumPy, OpenBLAS, C library and torch "
                    "take other kernels than they would here")

@@ -1,13 +1,18 @@
-"""Every graded case, as data: one row per (optimizer, feature group, problem, config).
+"""The graded cases as the engine knows them: each stored with its references.
 
-Adding a case is adding a row, then ``make references``. A case's hyperparameters are
-keyword arguments with torch's names; ``schedule`` makes ``lr`` change between steps.
-Each feature group (the rubric's unit of credit) has public cases, which ship to
-students with their references, and hidden ones, which only the autograder has.
+A case is (optimizer, feature group, problem, hyperparameters, optional lr schedule); its
+definition and seed are stored in the references file of its visibility
+(``data/references-public.npz`` or ``references-hidden.npz``), written by the instructor's
+``make references`` from the rows in ``assignment/cases.py``. The engine reads whichever
+of the two files it has: the student engine has only the public one, the grading image
+both (the hidden one readable by root only while student code runs).
 """
 
 import zlib
 from dataclasses import dataclass, field
+from functools import cache
+
+from . import references
 
 # optimizer -> (student function, torch.optim class)
 OPTIMIZERS = {
@@ -32,6 +37,7 @@ class Case:
     public: bool
     config: dict = field(hash=False)
     schedule: str = None
+    seed: int = field(default=None, compare=False)   # the inputs' seed (see ``seed_for``)
 
     @property
     def function(self) -> str:
@@ -48,106 +54,36 @@ class Case:
             settings += f",schedule={self.schedule}"
         return f"{self.optimizer}:{self.group}:{self.problem}:{settings.replace(' ', '')}"
 
-    @property
-    def seed(self) -> int:
-        return zlib.crc32(self.id.encode())
-
     def lrs(self):
         """The learning rate passed at each step."""
         return [SCHEDULES[self.schedule](self.config["lr"], t) for t in range(self.steps)]
 
+    def definition(self):
+        """The case as stored (JSON)."""
+        return {"optimizer": self.optimizer, "group": self.group, "problem": self.problem,
+                "public": self.public, "config": self.config, "schedule": self.schedule,
+                "seed": self.seed}
 
-PUB, HID = True, False
-_ROWS = [
-    # optimizer, group, problem, visibility, config[, schedule]
-    ("sgd", "basic", "stream", PUB, dict(lr=0.05)),
-    ("sgd", "basic", "mlp", PUB, dict(lr=0.1)),
-    ("sgd", "basic", "quadratic", HID, dict(lr=0.02)),
-    ("sgd", "basic", "rosenbrock", HID, dict(lr=2e-3)),
-    ("sgd", "momentum", "stream", PUB, dict(lr=0.05, momentum=0.9)),
-    ("sgd", "momentum", "stream", PUB, dict(lr=0.05, momentum=0.9), "halve-every-3"),
-    ("sgd", "momentum", "stream", HID, dict(lr=0.05, momentum=0.9, dampening=0.5)),
-    ("sgd", "momentum", "quadratic", HID, dict(lr=0.01, momentum=0.8, dampening=0.5)),
-    ("sgd", "momentum", "mlp", HID, dict(lr=0.05, momentum=0.9), "halve-every-3"),
-    ("sgd", "nesterov", "stream", PUB, dict(lr=0.05, momentum=0.9, nesterov=True)),
-    ("sgd", "nesterov", "quadratic", HID, dict(lr=0.01, momentum=0.9, nesterov=True)),
-    ("sgd", "nesterov", "mlp", HID, dict(lr=0.05, momentum=0.5, nesterov=True)),
-    ("sgd", "weight_decay", "stream", PUB, dict(lr=0.05, weight_decay=0.1)),
-    ("sgd", "weight_decay", "stream", PUB, dict(lr=0.05, momentum=0.9, weight_decay=0.1)),
-    ("sgd", "weight_decay", "quadratic", HID, dict(lr=0.01, momentum=0.9, weight_decay=0.5)),
-    ("sgd", "maximize", "stream", PUB, dict(lr=0.05, maximize=True)),
-    ("sgd", "maximize", "mlp", PUB, dict(lr=0.02, weight_decay=0.1, maximize=True)),
-    ("sgd", "maximize", "stream", HID,
-     dict(lr=0.05, momentum=0.9, weight_decay=0.1, maximize=True)),
 
-    ("rmsprop", "basic", "stream", PUB, dict(lr=0.01)),
-    ("rmsprop", "basic", "mlp", PUB, dict(lr=0.01)),
-    ("rmsprop", "basic", "quadratic", HID, dict(lr=0.01)),
-    ("rmsprop", "basic", "rosenbrock", HID, dict(lr=0.01, alpha=0.9)),
-    ("rmsprop", "basic", "stream", HID, dict(lr=0.01), "halve-every-3"),
-    ("rmsprop", "eps", "stream", PUB, dict(lr=0.01, eps=0.1)),
-    ("rmsprop", "eps", "mlp", HID, dict(lr=0.01, eps=0.1)),
-    ("rmsprop", "momentum", "stream", PUB, dict(lr=0.01, momentum=0.9)),
-    ("rmsprop", "momentum", "quadratic", HID, dict(lr=0.01, momentum=0.5)),
-    ("rmsprop", "centered", "stream", PUB, dict(lr=0.01, centered=True)),
-    ("rmsprop", "centered", "quadratic", HID, dict(lr=0.01, momentum=0.9, centered=True)),
-    ("rmsprop", "centered", "mlp", HID, dict(lr=0.01, alpha=0.9, centered=True)),
-    ("rmsprop", "weight_decay", "stream", PUB, dict(lr=0.01, weight_decay=0.1)),
-    ("rmsprop", "weight_decay", "rosenbrock", HID, dict(lr=0.01, weight_decay=0.5)),
-    ("rmsprop", "maximize", "stream", PUB, dict(lr=0.01, maximize=True)),
-    ("rmsprop", "maximize", "stream", HID, dict(lr=0.01, weight_decay=0.1, maximize=True)),
+def public_seed(case_id):
+    """A public case's seed: derived from its id (its inputs ship to students anyway).
+    Hidden cases get random seeds, kept only with the hidden references."""
+    return zlib.crc32(case_id.encode())
 
-    ("adam", "basic", "stream", PUB, dict(lr=0.01)),
-    ("adam", "basic", "mlp", PUB, dict(lr=0.01)),
-    ("adam", "basic", "quadratic", HID, dict(lr=0.05)),
-    ("adam", "basic", "rosenbrock", HID, dict(lr=0.05)),
-    ("adam", "basic", "stream", HID, dict(lr=0.01), "halve-every-3"),
-    ("adam", "basic", "mlp", HID, dict(lr=0.01, betas=(0.8, 0.9))),
-    ("adam", "eps", "stream", PUB, dict(lr=0.01, eps=0.1)),
-    ("adam", "eps", "quadratic", HID, dict(lr=0.05, eps=0.1)),
-    ("adam", "amsgrad", "stream", PUB, dict(lr=0.01, amsgrad=True)),
-    ("adam", "amsgrad", "mlp", HID, dict(lr=0.01, amsgrad=True)),
-    ("adam", "amsgrad", "quadratic", HID, dict(lr=0.05, betas=(0.9, 0.99), amsgrad=True)),
-    ("adam", "weight_decay", "stream", PUB, dict(lr=0.01, weight_decay=0.1)),
-    ("adam", "weight_decay", "mlp", HID, dict(lr=0.01, weight_decay=0.5)),
-    ("adam", "maximize", "stream", PUB, dict(lr=0.01, maximize=True)),
-    ("adam", "maximize", "stream", HID, dict(lr=0.01, weight_decay=0.1, maximize=True)),
 
-    ("adamw", "basic", "stream", PUB, dict(lr=0.01)),
-    ("adamw", "basic", "mlp", PUB, dict(lr=0.01)),
-    ("adamw", "basic", "rosenbrock", HID, dict(lr=0.05)),
-    ("adamw", "basic", "quadratic", HID, dict(lr=0.05), "halve-every-3"),
-    ("adamw", "weight_decay", "stream", PUB, dict(lr=0.05, weight_decay=0.5)),
-    ("adamw", "weight_decay", "mlp", HID, dict(lr=0.05, weight_decay=1.0)),
-    ("adamw", "eps", "stream", PUB, dict(lr=0.01, eps=0.1)),
-    ("adamw", "eps", "mlp", HID, dict(lr=0.01, eps=0.1)),
-    ("adamw", "amsgrad", "stream", PUB, dict(lr=0.01, amsgrad=True)),
-    ("adamw", "amsgrad", "quadratic", HID, dict(lr=0.05, amsgrad=True)),
-    ("adamw", "maximize", "stream", PUB, dict(lr=0.01, weight_decay=0.1, maximize=True)),
-    ("adamw", "maximize", "mlp", HID, dict(lr=0.01, maximize=True)),
+def from_definition(stored):
+    config = {k: tuple(v) if isinstance(v, list) else v for k, v in stored["config"].items()}
+    return Case(stored["optimizer"], stored["group"], stored["problem"], stored["public"],
+                config, stored["schedule"], stored["seed"])
 
-    ("adagrad", "basic", "stream", PUB, dict(lr=0.1)),
-    ("adagrad", "basic", "mlp", PUB, dict(lr=0.05)),
-    ("adagrad", "basic", "quadratic", HID, dict(lr=0.1)),
-    ("adagrad", "basic", "rosenbrock", HID, dict(lr=0.1)),
-    ("adagrad", "basic", "stream", HID, dict(lr=0.1), "halve-every-3"),
-    ("adagrad", "lr_decay", "stream", PUB, dict(lr=0.1, lr_decay=0.1)),
-    ("adagrad", "lr_decay", "mlp", HID, dict(lr=0.05, lr_decay=0.5)),
-    ("adagrad", "initial_accumulator", "stream", PUB,
-     dict(lr=0.1, initial_accumulator_value=0.5)),
-    ("adagrad", "initial_accumulator", "quadratic", HID,
-     dict(lr=0.1, initial_accumulator_value=1.0)),
-    ("adagrad", "eps", "stream", PUB, dict(lr=0.1, eps=0.1)),
-    ("adagrad", "eps", "mlp", HID, dict(lr=0.05, eps=0.1)),
-    ("adagrad", "weight_decay", "stream", PUB, dict(lr=0.1, weight_decay=0.1)),
-    ("adagrad", "weight_decay", "quadratic", HID, dict(lr=0.1, weight_decay=0.5)),
-    ("adagrad", "maximize", "stream", PUB, dict(lr=0.1, maximize=True)),
-    ("adagrad", "maximize", "stream", HID, dict(lr=0.1, weight_decay=0.1, maximize=True)),
-]
-CASES = [Case(opt, group, problem, public, config, *rest)
-         for opt, group, problem, public, config, *rest in _ROWS]
+
+@cache
+def load_cases():
+    """Every case whose references this engine has, in stored order."""
+    return [from_definition(d) for public, path in references.FILES.items()
+            if path.exists() for d in references.read_meta(path).get("cases", [])]
 
 
 def select(public_only=False):
     """The cases to grade: all of them, or only those students have."""
-    return [c for c in CASES if c.public or not public_only]
+    return [c for c in load_cases() if c.public or not public_only]

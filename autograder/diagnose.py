@@ -1,6 +1,6 @@
 """Name the misconception behind a failing case, or say plainly that none fits (trusted side).
 
-Every known-buggy variant of the answer key (``misconceptions.CATALOG``) is run, once, by
+Every known-buggy variant of the answer key (``instructor/variants.py``) is run, once, by
 ``make references``, on every case it concerns; its trajectory is stored beside the
 references (``data/variants-*.npz``) wherever it differs from torch's. Grading compares a
 failing student's trajectory with those, over every step the student completed, with the
@@ -10,25 +10,17 @@ rest: float32-sized errors, errors the child reported. Whatever is named, the re
 says which entries diverged first and what that points at.
 
 Because grading only reads stored trajectories, neither the Gradescope zip nor the
-student's notebook needs the answer key, and both give the same diagnosis.
+student's notebook holds the answer key or its variants, and both give the same diagnosis.
 """
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
-from pathlib import Path
 
 import numpy as np
 
 from . import references
-from .cases import CASES
-from .child.main import run_case, unpack_inputs
 from .compare import close
-from .execute import plan_for
-from .misconceptions import CATALOG
 
-PACKAGE = Path(__file__).resolve().parent
-ANSWER_KEY = PACKAGE.parent / "solutions" / "optimizers.py"   # generation only
 VARIANT_FILES = {True: references.DATA / "variants-public.npz",
                  False: references.DATA / "variants-hidden.npz"}
 FLOAT32_RELATIVE = (1e-9, 1e-4)   # first divergence this small, and staying this close
@@ -64,58 +56,6 @@ class Diagnosis:
     reasoning: str = ""                        # what the first divergent entries point at
 
 
-def function_span(source, name):
-    """(start, end) of a top-level ``def name`` in ``source``, up to the next top-level line."""
-    match = re.search(rf"^def {name}\(.*?(?=^\S|\Z)", source, re.M | re.S)
-    if not match:
-        raise ValueError(f"no top-level function {name!r}")
-    return match.span()
-
-
-def apply_edits(source, function, edits):
-    """``source`` with each (find, replace) made inside ``function``; each must be found."""
-    start, end = function_span(source, function)
-    body = source[start:end]
-    for find, replace in edits:
-        if find not in body:
-            raise ValueError(f"{find!r} not found in {function}")
-        body = body.replace(find, replace)
-    return source[:start] + body + source[end:]
-
-
-@cache
-def compiled(variants):
-    """Code of the answer key with ``variants`` (a tuple of (function, edits)) applied;
-    ValueError if the edits do not apply."""
-    source = ANSWER_KEY.read_text()
-    for function, edits in variants:
-        source = apply_edits(source, function, edits)
-    return compile(source, "<variant>", "exec")
-
-
-def variant_trace(variants, case, inputs, state_keys):
-    """The trajectory (path -> array) the answer key with ``variants`` applied produces on
-    ``case``, or None if it fails."""
-    try:
-        code = compiled(variants)
-    except ValueError:
-        return None
-    step = [0]
-    namespace = {"__name__": "variant", "_CALLS": [0], "_OPTIMIZER_STEP": step}
-    exec(code, namespace)
-    meta = {"steps": case.steps, "problem": case.problem, "config": case.config,
-            "state_keys": state_keys}
-
-    def before_step(t, trace):
-        step[0] = t + 1
-
-    with np.errstate(all="ignore"):
-        trace, done, error = run_case(namespace[case.function], meta, inputs, [], before_step)
-    if error or done < case.steps:
-        return None
-    return {key: np.stack(values) for key, values in trace.items()}
-
-
 def same_trajectory(got, want, steps):
     """True if every entry of ``want`` matches ``got`` over the first ``steps`` steps,
     with the grading tolerance (NaN == NaN)."""
@@ -126,48 +66,6 @@ def same_trajectory(got, want, steps):
         if len(a) < steps or not close(a, b).all():
             return False
     return True
-
-
-def candidates(function):
-    """(misconception id, variant number, variant) for the variants concerning a function."""
-    return [(m.id, i, variant) for m in CATALOG if function in m.functions
-            for i, variant in enumerate(m.variants)]
-
-
-# ------------------------------------------------------------ precomputed variant trajectories
-
-def generate_variants():
-    """Every variant's trajectory on every case it concerns, where it differs from torch's:
-    ({public: {"<case>/<id>/<n>/<path>": array}}). Needs the answer key."""
-    arrays = references.load()
-    files = {True: {}, False: {}}
-    expected = {case.id: references.split(arrays, case.id, "expected") for case in CASES}
-    plan = plan_for(CASES, expected)
-    for case in CASES:
-        state_keys = {p: spec["keys"] for p, spec in plan[case.id].items()}
-        inputs = unpack_inputs(references.split(arrays, case.id, "inputs"))
-        for mid, number, variant in candidates(case.function):
-            trace = variant_trace((variant,), case, inputs, state_keys)
-            if trace is None or same_trajectory(trace, expected[case.id], case.steps):
-                continue    # a variant that fails, or equals torch here, explains nothing
-            for path, value in trace.items():
-                files[case.public][f"{case.id}/{mid}/{number}/{path}"] = value
-    return files
-
-
-def write_variants():
-    for public, arrays in generate_variants().items():
-        references.write_packed(VARIANT_FILES[public], arrays)
-    return {VARIANT_FILES[p].name: len(a) for p, a in
-            {p: references.read_packed(f) for p, f in VARIANT_FILES.items()}.items()}
-
-
-def check_variants(reproduction):
-    """Compare the stored variant trajectories with freshly computed ones, into
-    ``reproduction`` (a ``references.Reproduction``)."""
-    for public, fresh in generate_variants().items():
-        reproduction.compare(VARIANT_FILES[public], fresh)
-    return reproduction
 
 
 def load_variants(public_only=False):

@@ -1,4 +1,4 @@
-"""Gradescope: grade the submission in ``$AUTOGRADER_ROOT`` and build the autograder zip.
+"""Gradescope: grade the submission in ``$AUTOGRADER_ROOT`` (``run_autograder``).
 
 Every path derives from one environment variable, ``AUTOGRADER_ROOT`` (default
 ``/autograder``), so the whole flow runs in a temporary folder laid out the same
@@ -11,15 +11,10 @@ import json
 import os
 import time
 import traceback
-import zipfile
 from pathlib import Path
 
 from . import late
 from .extract import SUFFIXES, SubmissionError
-
-PACKAGE = Path(__file__).resolve().parent
-REPO = PACKAGE.parent
-FILES = PACKAGE / "gradescope_files"
 
 
 def root():
@@ -85,22 +80,3 @@ def run():
 
     write_atomic(out, data)
     return 0
-
-
-def build_zip(out):
-    """The autograder zip: setup.sh and run_autograder at the root, the engine, references."""
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    entries = {"setup.sh": FILES / "setup.sh", "run_autograder": FILES / "run_autograder",
-               "requirements.txt": REPO / "requirements" / "runtime.txt"}
-    for path in sorted(PACKAGE.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts and PACKAGE / "gradescope_files" \
-                not in path.parents:
-            entries[str(path.relative_to(REPO))] = path
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, path in entries.items():
-            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-            info.external_attr = (0o755 if os.access(path, os.X_OK) else 0o644) << 16
-            info.compress_type = zipfile.ZIP_DEFLATED
-            zf.writestr(info, path.read_bytes())
-    return out, len(entries)

@@ -1,13 +1,9 @@
-"""Golden trajectories from ``torch.optim`` (float64, CPU, fixed seeds).
+"""Golden trajectories from ``torch.optim``, as stored: reading them needs NumPy only.
 
-For each case this module makes the inputs (initial parameters, problem data,
-which parameter gets a gradient at which step, the lr at each step) from torch's
-own generator, runs the torch optimizer, and records the parameters and every
-state entry after every step. Public and hidden cases go to separate files, so
-the hidden ones can be kept from students; provenance goes to a JSON file.
-
-Reading the references needs NumPy only (the Gradescope image has no torch);
-generating them imports torch.
+``autograder/instructor/generate.py`` makes them with torch (the instructor's
+``make references``). Public and hidden cases go to separate files, so the hidden ones
+can be kept from students; each file also holds its cases' definitions and seeds
+(``read_meta``).
 
 Arrays of each file (keys are paths; ``<c>`` is a case id), packed by ``write_packed``:
     <c>/inputs/init/<param>          initial value
@@ -22,23 +18,13 @@ Arrays of each file (keys are paths; ``<c>`` is a case id), packed by ``write_pa
 import io
 import json
 import math
-import platform
 import zipfile
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from .cases import CASES, OPTIMIZERS
-from .child.problems import PARAM_SHAPES, gradients
-from .compare import ATOL, RTOL
-
 DATA = Path(__file__).resolve().parent / "data"
 FILES = {True: DATA / "references-public.npz", False: DATA / "references-hidden.npz"}
-PROVENANCE = DATA / "provenance.json"
-# Steps at which a stream parameter gets NO gradient (as torch skips a None grad):
-# "scalar" starts late, so a step counter shared across parameters shows.
-STREAM_SKIPS = {"scalar": {0, 1, 6}, "vector": {4}, "matrix": {8, 9}}
 
 
 # ---------------------------------------------------------------- reading (NumPy only)
@@ -70,24 +56,30 @@ def split(arrays, case_id, part):
     return {k[len(prefix):]: arrays[k] for k in keys if k.startswith(prefix)}
 
 
-def write_packed(path, arrays):
-    """Arrays packed into one float64 vector plus a JSON index, in an ``.npz`` whose bytes
-    depend on the arrays only (fixed timestamps, sorted keys). Reading 1,300 small arrays
-    this way takes milliseconds instead of the half second separate members take."""
+def write_packed(path, arrays, meta=None):
+    """Arrays packed into one float64 vector plus a JSON index (and ``meta``, any JSON), in
+    an ``.npz`` whose bytes depend on the content only (fixed timestamps, sorted keys).
+    Reading 1,300 small arrays this way takes milliseconds instead of the half second
+    separate members take."""
     index, chunks, offset = {}, [], 0
     for key in sorted(arrays):
         value = np.asarray(arrays[key])
         index[key] = [offset, list(value.shape), value.dtype.str]
         chunks.append(value.astype(np.float64).ravel())
         offset += value.size
-    members = {"index": np.frombuffer(json.dumps(index).encode(), dtype=np.uint8),
-               "values": np.concatenate(chunks)}
+    members = {"index": _json_bytes(index), "values": np.concatenate(chunks)}
+    if meta is not None:
+        members["meta"] = _json_bytes(meta)
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, value in members.items():
             buffer = io.BytesIO()
             np.lib.format.write_array(buffer, value, allow_pickle=False)
             zf.writestr(zipfile.ZipInfo(name + ".npy", date_time=(1980, 1, 1, 0, 0, 0)),
                         buffer.getvalue(), compress_type=zipfile.ZIP_DEFLATED)
+
+
+def _json_bytes(data):
+    return np.frombuffer(json.dumps(data).encode(), dtype=np.uint8)
 
 
 def read_packed(path):
@@ -98,249 +90,7 @@ def read_packed(path):
             for key, (offset, shape, dtype) in index.items()}
 
 
-# ---------------------------------------------------------------- generating (torch)
-
-def make_inputs(case, torch):
-    """Initial parameters, masks, lrs and problem data for one case, from torch's RNG."""
-    gen = torch.Generator().manual_seed(case.seed)
-
-    def randn(*shape):
-        return bell_draws(torch, gen, shape)
-
-    shapes = PARAM_SHAPES[case.problem]
-    data = {}
-    if case.problem == "stream":
-        init = {name: randn(*shape) for name, shape in shapes.items()}
-        data = {f"grad/{name}": randn(case.steps, *shape) for name, shape in shapes.items()}
-    elif case.problem == "quadratic":
-        data = {"H": rotated_diagonal(randn(2), (1.0, 25.0)), "c": randn(2)}
-        init = {"x": data["c"] + 2 * randn(2)}
-    elif case.problem == "rosenbrock":
-        init = {"x": np.array([-1.0, 1.0]) + 0.1 * randn(2)}
-    elif case.problem == "mlp":
-        X = randn(8, 3)
-        data = {"X": X, "y": np.sin(X.sum(axis=1))}
-        init = {"W1": 0.5 * randn(3, 4), "b1": 0.1 * randn(4), "w2": 0.5 * randn(4),
-                "b2": 0.1 * randn()}
-    skips = STREAM_SKIPS if case.problem == "stream" else {}
-    mask = {name: np.array([t not in skips.get(name, ()) for t in range(case.steps)])
-            for name in shapes}
-    return {"init": init, "mask": mask, "lrs": np.array(case.lrs()), "data": data}
-
-
-def bell_draws(torch, gen, shape):
-    """Zero-mean, unit-variance draws from torch's generator: (u1 + u2 + u3 + u4 - 2) * sqrt(3)
-    for four uniforms u = k / 2**53, a bell curve on +-3.46. Made from integers with exactly
-    rounded operations, so every processor makes the same bits (``torch.randn`` calls the C
-    library's log and cos, whose FMA and non-FMA builds differ in the last bit)."""
-    k = torch.randint(0, 2 ** 53, (4, *shape), generator=gen, dtype=torch.int64).numpy()
-    u = k.astype(np.float64) / 2.0 ** 53
-    return np.asarray((u[0] + u[1] + u[2] + u[3] - 2.0) * np.sqrt(3.0))
-
-
-def rotated_diagonal(direction, eigenvalues):
-    """R diag(eigenvalues) R^T for the 2-D rotation R taking the x axis to ``direction``,
-    written out entry by entry (exactly rounded operations only, like the problems')."""
-    x, y = direction
-    norm = np.sqrt(x * x + y * y)
-    c, s = x / norm, y / norm
-    a, b = eigenvalues
-    off = c * s * (a - b)
-    return np.array([[c * c * a + s * s * b, off], [off, s * s * a + c * c * b]])
-
-
-def run_torch(case, inputs, torch):
-    """Run ``torch.optim`` on one case; the expected trajectory as path -> array."""
-    params = {name: torch.nn.Parameter(torch.tensor(value, dtype=torch.float64))
-              for name, value in inputs["init"].items()}
-    cls = getattr(torch.optim, OPTIMIZERS[case.optimizer][1])
-    opt = cls(list(params.values()), foreach=False, **case.config)
-    trace = {}  # path -> {step: value}
-    for t in range(case.steps):
-        opt.param_groups[0]["lr"] = float(inputs["lrs"][t])
-        current = {name: p.detach().numpy().copy() for name, p in params.items()}
-        grads = gradients(case.problem, current, inputs["data"], t)
-        for name, p in params.items():
-            p.grad = torch.tensor(grads[name]) if inputs["mask"][name][t] else None
-        opt.step()
-        for name, p in params.items():
-            trace.setdefault(f"param/{name}", {})[t] = p.detach().numpy().copy()
-            if t >= int(np.argmax(inputs["mask"][name])):  # from the first update on
-                for key, value in opt.state.get(p, {}).items():
-                    trace.setdefault(f"state/{name}/{key}", {})[t] = \
-                        value.detach().numpy().astype(np.float64)
-    # A state entry is NaN ("not compared") before its parameter's first update.
-    return {key: np.stack([by_step.get(t, np.full_like(next(iter(by_step.values())), np.nan))
-                           for t in range(case.steps)])
-            for key, by_step in trace.items()}
-
-
-# torch's element-wise kernels come in one build per SIMD level; the AVX2 and AVX-512 ones
-# fuse multiply-adds, so the same optimizer step rounds differently on different processors.
-# Generation pins the baseline kernels, which every x86-64 processor runs alike; with inputs
-# and problem gradients made by exactly rounded operations (``bell_draws``,
-# ``child/problems.py``), nothing else in a reference depends on the processor.
-KERNELS = {"ATEN_CPU_CAPABILITY": "default"}
-# The largest difference between torch's kernel builds on these cases, as a share of the
-# grading tolerance (ATOL + RTOL * |x|, ``compare.py``): 1.7e-13 relative. Measured by
-# ``python -m benchmarks kernel_paths``.
-KERNEL_DIFFERENCE = 4.4e-4
-# Where kernels may differ anyway (another architecture's baseline fuses multiply-adds),
-# reproduction means every value within this share of the tolerance of the stored one.
-REPRODUCTION_BOUND = 1e-3
-
-
-def import_torch(kernels=KERNELS):
-    """torch, running the ``kernels`` asked for (torch chooses at its first operation)."""
-    import os
-
-    os.environ.update(kernels)
-    import torch
-
-    capability = torch.backends.cpu.get_cpu_capability()
-    if capability.lower() != kernels["ATEN_CPU_CAPABILITY"]:
-        raise RuntimeError(
-            f"torch runs its {capability} kernels in this process; references are generated "
-            f"with ATEN_CPU_CAPABILITY={kernels['ATEN_CPU_CAPABILITY']} set before torch starts "
-            "(`python -m autograder references` does)")
-    return torch
-
-
-def exact_by_default():
-    """Whether a fresh run must equal the stored references bit for bit here: on x86-64,
-    where the pinned kernels are the ones that made them."""
-    return platform.machine().lower() in {"x86_64", "amd64"}
-
-
-def second_kernel_path():
-    """Environment variables that send every library on this machine down another kernel
-    path: NumPy's SIMD dispatch off, OpenBLAS's oldest core, the C library's maths without
-    its FMA and AVX variants, and torch's widest kernels asked for (which generation must
-    override). Set before a process starts: each library reads them once."""
-    try:
-        from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
-    except ImportError:   # NumPy 1.x
-        from numpy.core._multiarray_umath import __cpu_dispatch__, __cpu_features__
-    x86 = exact_by_default()
-    return {"NPY_DISABLE_CPU_FEATURES": " ".join(f for f in __cpu_dispatch__
-                                                 if __cpu_features__.get(f)),
-            "OPENBLAS_CORETYPE": "Prescott" if x86 else "ARMV8",
-            "GLIBC_TUNABLES": "glibc.cpu.hwcaps=-AVX2,-FMA,-AVX512F,-AVX" if x86 else "",
-            "ATEN_CPU_CAPABILITY": "avx512" if x86 else "sve256"}
-
-
-def generate(kernels=KERNELS):
-    """All references in memory: ({public: arrays}, provenance)."""
-    torch = import_torch(kernels)
-    torch.use_deterministic_algorithms(True)
-    files = {True: {}, False: {}}
-    cases = {}
-    for case in CASES:
-        inputs = make_inputs(case, torch)
-        arrays = files[case.public]
-        for part in ("init", "mask", "data"):
-            for name, value in inputs[part].items():
-                arrays[f"{case.id}/inputs/{part}/{name}"] = value
-        arrays[f"{case.id}/inputs/lrs"] = inputs["lrs"]
-        for key, value in run_torch(case, inputs, torch).items():
-            arrays[f"{case.id}/expected/{key}"] = value
-        cases[case.id] = {
-            "optimizer": case.optimizer, "torch_class": OPTIMIZERS[case.optimizer][1],
-            "group": case.group, "problem": case.problem, "public": case.public,
-            "config": case.config, "schedule": case.schedule, "steps": case.steps,
-            "seed": case.seed,
-        }
-    provenance = {
-        "generator": "python -m autograder references",
-        "torch": torch.__version__, "kernels": kernels, "dtype": "float64", "device": "cpu",
-        "reproduction": REPRODUCTION,
-        "made_with": {"numpy": np.__version__, "python": platform.python_version(),
-                      "machine": platform.machine()},
-        "cases": cases,
-    }
-    return files, provenance
-
-
-REPRODUCTION = (
-    "A fresh run equals these files bit for bit on every x86-64 processor: inputs come from "
-    "torch's generator, problem gradients use exactly rounded operations in a fixed order, and "
-    "torch runs its baseline kernels (ATEN_CPU_CAPABILITY=default). On other architectures "
-    f"every value is within {REPRODUCTION_BOUND:g} of the grading tolerance of the stored one "
-    "(`python -m autograder references --check` prints the largest difference).")
-
-
-def write():
-    files, provenance = generate()
-    DATA.mkdir(exist_ok=True)
-    for public, arrays in files.items():
-        write_packed(FILES[public], arrays)
-    PROVENANCE.write_text(json.dumps(provenance, indent=1) + "\n")
-    return {str(FILES[p].name): len(a) for p, a in files.items()}
-
-
-def check(reproduction):
-    """Regenerate in memory and compare with what is stored, into ``reproduction``."""
-    files, provenance = generate()
-    stored = json.loads(PROVENANCE.read_text())
-    fresh = json.loads(json.dumps(provenance))
-    for key in sorted(set(stored) | set(fresh)):
-        if key != "made_with" and stored.get(key) != fresh.get(key):
-            reproduction.problems.append(f"provenance.json: {key!r} differs from a fresh run")
-    for public, arrays in files.items():
-        reproduction.compare(FILES[public], arrays)
-    return reproduction
-
-
-@dataclass
-class Reproduction:
-    """How stored arrays compare with freshly generated ones."""
-    exact: bool                                   # bit for bit required
-    problems: list = field(default_factory=list)  # missing, extra, dtype or shape changes
-    values: int = 0                               # values compared
-    differing: int = 0                            # values not bit-identical
-    worst_share: float = 0.0                      # max |diff| / (ATOL + RTOL |stored|)
-    worst_relative: float = 0.0
-    worst_ulps: float = 0.0
-    worst_key: str = ""
-
-    def compare(self, path, fresh):
-        stored = read_packed(path)
-        for key in sorted(set(fresh) | set(stored)):
-            if key not in stored or key not in fresh:
-                where = "missing from" if key not in stored else "extra in"
-                self.problems.append(f"{key}: {where} {path.name}")
-                continue
-            old, new = stored[key], np.asarray(fresh[key])
-            if old.dtype != new.dtype or old.shape != new.shape:
-                self.problems.append(f"{key}: dtype or shape in {path.name} differs")
-                continue
-            self.values += old.size
-            same = (old == new) | (np.isnan(old) & np.isnan(new))
-            if same.all():
-                continue
-            if old.dtype != np.float64:
-                self.problems.append(f"{key}: stored values in {path.name} differ")
-                continue
-            a, b = old[~same], new[~same]
-            diff = np.abs(a - b)
-            share = float(np.max(diff / (ATOL + RTOL * np.abs(a)))) if np.isfinite(diff).all() \
-                else np.inf
-            self.differing += a.size
-            if share > self.worst_share:
-                self.worst_share, self.worst_key = share, key
-            self.worst_relative = max(self.worst_relative,
-                                      float(np.max(diff / np.maximum(np.abs(a), 1e-300))))
-            self.worst_ulps = max(self.worst_ulps, float(np.max(diff / np.spacing(np.abs(a)))))
-
-    @property
-    def ok(self):
-        limit = 0.0 if self.exact else REPRODUCTION_BOUND
-        return not self.problems and self.worst_share <= limit
-
-    def summary(self):
-        if not self.differing:
-            return f"all {self.values} values identical bit for bit"
-        return (f"{self.differing} of {self.values} values differ; the largest by "
-                f"{self.worst_share:.2g} of the grading tolerance ({self.worst_relative:.2g} "
-                f"relative, {self.worst_ulps:.0f} ulps) at {self.worst_key}; allowed: "
-                + ("none (bit for bit)" if self.exact else f"{REPRODUCTION_BOUND:g}"))
+def read_meta(path):
+    """The JSON stored beside a file's arrays ({} if none)."""
+    with np.load(path, allow_pickle=False) as npz:
+        return json.loads(npz["meta"].tobytes().decode()) if "meta" in npz.files else {}

@@ -6,18 +6,19 @@ FMA variants all switched), each compared with the stored files."""
 import json
 import subprocess
 
-from autograder import references
+from autograder.instructor import generate
 from benchmarks.figures import PYTHON, ROOT, Figure, env
 
 CHILD = """
 import json, sys
-from autograder import diagnose, references
+from autograder import references
+from autograder.instructor import generate, variants
 kernels = {"ATEN_CPU_CAPABILITY": sys.argv[1]}
-reproduction = references.Reproduction(exact=False)
-for public, arrays in references.generate(kernels)[0].items():
+reproduction = generate.Reproduction(exact=False)
+for public, (arrays, _) in generate.generate(kernels)[0].items():
     reproduction.compare(references.FILES[public], arrays)
 if sys.argv[2] == "variants":
-    diagnose.check_variants(reproduction)
+    variants.check_variants(reproduction)
 print(json.dumps({"share": reproduction.worst_share, "relative": reproduction.worst_relative,
                   "differing": reproduction.differing, "values": reproduction.values}))
 """
@@ -52,7 +53,7 @@ def run(scratch):
                       f"generated with ATEN_CPU_CAPABILITY={cap} instead of the pinned "
                       "default, against the stored files")
                for cap in supported_capabilities()]
-    second = references.second_kernel_path()
+    second = generate.second_kernel_path()
     figures.append(figure("references and variants on the second kernel path",
                           measure("default", second, "variants"),
                           "NumPy dispatch off, OpenBLAS Prescott, glibc without FMA/AVX, "

@@ -15,8 +15,7 @@ import json
 import re
 from pathlib import Path
 
-from autograder.diagnose import apply_edits
-from autograder.misconceptions import BY_ID
+from autograder.instructor.variants import VARIANTS, apply_edits
 
 ROOT = Path(__file__).resolve().parent.parent
 ANSWER_KEY = ROOT / "solutions" / "optimizers.py"
@@ -79,8 +78,7 @@ def complete_answer_key():
 
 
 def edits_of(bug_id):
-    m = BY_ID[bug_id]
-    return m.variants[0] if m.variants else RULE_EDITS[bug_id]
+    return VARIANTS[bug_id][0] if bug_id in VARIANTS else RULE_EDITS[bug_id]
 
 
 def _prelude(edits):

@@ -60,12 +60,13 @@ def tolerance_shares(path):
     import numpy as np
 
     from autograder import references
-    from autograder.cases import CASES
+    from autograder.cases import load_cases
     from autograder.compare import ATOL, RTOL
     from autograder.execute import plan_for, run_submission
     from autograder.extract import extract
     from autograder.sandbox import Sandbox
 
+    CASES = load_cases()
     arrays = references.load()
     expected = {case.id: references.split(arrays, case.id, "expected") for case in CASES}
     keys = plan_for(CASES, expected)

@@ -1,6 +1,6 @@
 """Grading decisions do not depend on the processor. With every stored expected value and
 variant trajectory moved by ten times the largest difference measured between torch's kernel
-builds (``references.KERNEL_DIFFERENCE``), every score, failing case and named misconception
+builds (``generate.KERNEL_DIFFERENCE``), every score, failing case and named misconception
 stays as it is with the stored files."""
 
 import numpy as np
@@ -9,10 +9,11 @@ from conftest import SOLUTION, SUBMISSIONS, failing, graded
 from autograder import references
 from autograder.compare import ATOL, RTOL
 from autograder.grade import grade
+from autograder.instructor import generate
 from autograder.misconceptions import BY_ID
 from examples.bugs import FAILS, write
 
-SHIFT = 10 * references.KERNEL_DIFFERENCE   # as a share of the tolerance ATOL + RTOL |x|
+SHIFT = 10 * generate.KERNEL_DIFFERENCE   # as a share of the tolerance ATOL + RTOL |x|
 
 
 def _moved(read_packed):

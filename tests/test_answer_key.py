@@ -3,9 +3,11 @@
 import pytest
 from conftest import ANSWER_KEY, SOLUTION, SUBMISSIONS, failing, graded, tolerance_shares
 
-from autograder.cases import CASES
+from autograder.cases import load_cases
 
 CORRECT = [SOLUTION, SUBMISSIONS / "alternative_forms.py"]
+
+CASES = load_cases()
 
 
 @pytest.mark.parametrize("path", CORRECT, ids=lambda p: p.name)

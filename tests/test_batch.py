@@ -13,8 +13,9 @@ import pytest
 import yaml
 from conftest import ROOT, assert_valid_results
 
-from autograder import batch, late
+from autograder import late
 from autograder.grade import grade
+from autograder.instructor import batch
 from autograder.results import results
 from examples.bugs import FAILS, buggy_source, complete_answer_key
 

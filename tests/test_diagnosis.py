@@ -8,10 +8,12 @@ import pytest
 from conftest import SUBMISSIONS, TESTS, graded
 
 from autograder import references
-from autograder.cases import CASES
+from autograder.cases import load_cases
 from autograder.child.main import unpack_inputs
-from autograder.diagnose import check_variants, compiled, same_trajectory, variant_trace
+from autograder.diagnose import same_trajectory
 from autograder.execute import plan_for
+from autograder.instructor import generate
+from autograder.instructor.variants import VARIANTS, check_variants, compiled, variant_trace
 from autograder.misconceptions import BY_ID, CATALOG
 from autograder.report import summary
 from examples.bugs import write
@@ -35,7 +37,7 @@ def test_every_spec_id_is_in_the_catalog_with_a_hint():
         assert m.title and m.hint.endswith(".") and m.functions
 
 
-@pytest.mark.parametrize("variants", [(v,) for m in CATALOG for v in m.variants],
+@pytest.mark.parametrize("variants", [(v,) for mid in VARIANTS for v in VARIANTS[mid]],
                          ids=lambda v: v[0][0])
 def test_every_variant_applies_to_the_answer_key(variants):
     assert compiled(variants)
@@ -43,9 +45,10 @@ def test_every_variant_applies_to_the_answer_key(variants):
 
 def test_the_unedited_answer_key_reproduces_torch_in_the_variant_harness():
     arrays = references.load()
-    expected = {case.id: references.split(arrays, case.id, "expected") for case in CASES}
-    keys = plan_for(CASES, expected)
-    for case in CASES:
+    cases = load_cases()
+    expected = {case.id: references.split(arrays, case.id, "expected") for case in cases}
+    keys = plan_for(cases, expected)
+    for case in cases:
         state_keys = {p: k["keys"] for p, k in keys[case.id].items()}
         inputs = unpack_inputs(references.split(arrays, case.id, "inputs"))
         trace = variant_trace((), case, inputs, state_keys)
@@ -53,7 +56,7 @@ def test_the_unedited_answer_key_reproduces_torch_in_the_variant_harness():
 
 
 def test_stored_variant_trajectories_are_up_to_date():
-    reproduction = check_variants(references.Reproduction(references.exact_by_default()))
+    reproduction = check_variants(generate.Reproduction(generate.exact_by_default()))
     assert reproduction.ok, reproduction.problems[:5] + [reproduction.summary()]
 
 

@@ -11,14 +11,17 @@ import pytest
 import torch
 from conftest import ROOT
 
-from autograder import references
-from autograder.cases import CASES, OPTIMIZERS
+from autograder import cases, references
+from autograder.cases import OPTIMIZERS, load_cases
 from autograder.child.problems import PARAM_SHAPES, gradients
+from autograder.instructor import generate
 from autograder.score import load_rubric
+
+CASES = load_cases()
 
 
 def test_stored_references_equal_a_fresh_torch_run():
-    reproduction = references.check(references.Reproduction(references.exact_by_default()))
+    reproduction = generate.check(generate.Reproduction(generate.exact_by_default()))
     assert reproduction.ok, reproduction.problems[:5] + [reproduction.summary()]
 
 
@@ -31,7 +34,7 @@ def _tanh_bits(env):
 def test_references_and_variants_reproduce_on_a_second_kernel_path():
     """NumPy, OpenBLAS, the C library and torch each take another kernel than they would
     here; the references and the variant trajectories must not move."""
-    second = references.second_kernel_path()
+    second = generate.second_kernel_path()
     if second["NPY_DISABLE_CPU_FEATURES"]:   # the path really is another one for NumPy
         assert _tanh_bits(second) != _tanh_bits({})
     done = subprocess.run([sys.executable, "-m", "autograder", "references", "--check",
@@ -41,17 +44,32 @@ def test_references_and_variants_reproduce_on_a_second_kernel_path():
 
 
 def test_provenance_records_versions_guarantee_and_every_case():
-    prov = json.loads(references.PROVENANCE.read_text())
+    prov = json.loads(generate.PROVENANCE.read_text())
     assert prov["torch"] == torch.__version__
-    assert prov["kernels"] == references.KERNELS
-    assert prov["reproduction"] == references.REPRODUCTION
+    assert prov["kernels"] == generate.KERNELS
+    assert prov["reproduction"] == generate.REPRODUCTION
     assert set(prov["made_with"]) == {"numpy", "python", "machine"}
     assert prov["dtype"] == "float64" and prov["device"] == "cpu"
-    assert set(prov["cases"]) == {c.id for c in CASES}
-    for case in CASES:
-        entry = prov["cases"][case.id]
-        assert entry["seed"] == case.seed and entry["public"] == case.public
-        assert entry["torch_class"] == OPTIMIZERS[case.optimizer][1]
+    assert prov["cases"] == {"public": sum(c.public for c in CASES),
+                             "hidden": sum(not c.public for c in CASES)}
+    for public, path in references.FILES.items():
+        stored = references.read_meta(path)["cases"]
+        assert {d["public"] for d in stored} == {public}
+        for definition in stored:
+            assert definition["torch_class"] == OPTIMIZERS[definition["optimizer"]][1]
+    rows = generate.cases_from_rows()
+    assert [c.definition() for c in rows] == [c.definition() for c in
+                                             sorted(CASES, key=lambda c: rows.index(c))]
+
+
+def test_hidden_seeds_are_random_and_kept_until_rotated():
+    hidden = [c for c in CASES if not c.public]
+    assert all(c.seed != cases.public_seed(c.id) for c in hidden)
+    assert {c.id: c.seed for c in generate.cases_from_rows() if not c.public} == {
+        c.id: c.seed for c in hidden}
+    rotated = {c.id: c.seed for c in generate.cases_from_rows(rotate=True) if not c.public}
+    assert set(rotated) == {c.id for c in hidden}
+    assert not set(rotated.values()) & {c.seed for c in hidden}
 
 
 def test_hidden_cases_are_only_in_the_hidden_file():
@@ -107,7 +125,7 @@ def _torch_loss(problem, p, data):
 @pytest.mark.parametrize("problem", ["quadratic", "rosenbrock", "mlp"])
 def test_problem_gradients_equal_torch_autograd(problem):
     case = next(c for c in CASES if c.problem == problem)
-    inputs = references.make_inputs(case, torch)
+    inputs = generate.make_inputs(case, torch)
     params = {k: torch.tensor(v, requires_grad=True) for k, v in inputs["init"].items()}
     data = {k: torch.tensor(v) for k, v in inputs["data"].items()}
     _torch_loss(problem, params, data).backward()

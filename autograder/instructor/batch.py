@@ -22,14 +22,14 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import late
-from .extract import SubmissionError
-from .gradescope import find_submission, internal_error_results
-from .results import write_atomic
-from .sandbox import TIMEOUT_PER_SUBMISSION
-from .score import QUESTIONS, load_rubric
+from .. import late
+from ..extract import SubmissionError
+from ..gradescope import find_submission, internal_error_results
+from ..results import write_atomic
+from ..sandbox import TIMEOUT_PER_SUBMISSION
+from ..score import QUESTIONS, load_rubric
 
-PACKAGE_PARENT = Path(__file__).resolve().parent.parent
+PACKAGE_PARENT = Path(__file__).resolve().parents[2]
 
 
 @dataclass

@@ -1,0 +1,69 @@
+"""What ships where: the two deliverables built from this repository besides the
+instructor's own tools, each from exactly what it needs.
+
+* The student engine (``student_template/autograder_engine.zip``): the engine's modules and
+  the public data. No hidden case (definition, seed or data), no concept-answer key, no
+  instructor tool (generation, variants: fragments of the answer key).
+* The grading image (``build/autograder.zip`` for Gradescope): the engine's modules, every
+  data file (hidden references and the answer key, readable by root only while student code
+  runs), ``setup.sh`` and ``run_autograder``. No torch, no instructor tool.
+"""
+
+import io
+import os
+import zipfile
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[1]
+REPO = PACKAGE.parent
+INSTRUCTOR = PACKAGE / "instructor"
+GRADESCOPE_FILES = PACKAGE / "gradescope_files"
+PUBLIC_DATA = {"references-public.npz", "variants-public.npz", "rubric.json"}
+
+
+def engine_modules():
+    """The grading engine's Python modules: the package without the instructor's tools."""
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if "__pycache__" not in path.parts and INSTRUCTOR not in path.parents:
+            yield str(path.relative_to(REPO)), path
+
+
+def data_files(public_only):
+    for path in sorted((PACKAGE / "data").iterdir()):
+        if path.is_file() and (path.name in PUBLIC_DATA or not public_only):
+            yield str(path.relative_to(REPO)), path
+
+
+def student_engine():
+    """{name in the zip: path}: what ``grader.check`` needs in the student's notebook."""
+    return dict([*engine_modules(), *data_files(public_only=True)])
+
+
+def grading_image():
+    """{name in the zip: path}: the Gradescope autograder."""
+    return {"setup.sh": GRADESCOPE_FILES / "setup.sh",
+            "run_autograder": GRADESCOPE_FILES / "run_autograder",
+            "requirements.txt": REPO / "requirements" / "runtime.txt",
+            **dict(engine_modules()), **dict(data_files(public_only=False))}
+
+
+def zip_bytes(entries):
+    """A zip of ``entries`` whose bytes depend on the contents only (fixed timestamps);
+    executables keep their mode."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, path in entries.items():
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.external_attr = (0o755 if os.access(path, os.X_OK) else 0o644) << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, path.read_bytes())
+    return buffer.getvalue()
+
+
+def build_zip(out):
+    """Write the Gradescope autograder zip to ``out``: (path, number of files)."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    entries = grading_image()
+    out.write_bytes(zip_bytes(entries))
+    return out, len(entries)

@@ -1,0 +1,306 @@
+"""Make the golden trajectories with ``torch.optim`` (instructor side: needs torch).
+
+For each case of ``assignment/cases.py`` this module makes the inputs (initial parameters,
+problem data, which parameter gets a gradient at which step, the lr at each step) from
+torch's own generator, runs the torch optimizer (float64, CPU, ``foreach=False``), and
+records the parameters and every state entry after every step, in the file of the case's
+visibility (``autograder/references.py`` reads them). Hidden cases' seeds are random and
+kept only in the hidden file: nothing a student has determines them.
+
+Arrays of each file (keys are paths; ``<c>`` is a case id):
+    <c>/inputs/init/<param>          initial value
+    <c>/inputs/mask/<param>          bool (steps,): does the parameter get a gradient
+    <c>/inputs/lrs                   (steps,) learning rate at each step
+    <c>/inputs/data/<name>           problem data (``grad/<param>`` for the stream)
+    <c>/expected/param/<param>       (steps, *shape) parameter after each step
+    <c>/expected/state/<param>/<key> (steps, *shape) state entry after each step,
+                                     NaN before the parameter's first update
+"""
+
+import dataclasses
+import json
+import platform
+import runpy
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .. import cases, references
+from ..child.problems import PARAM_SHAPES, gradients
+from ..compare import ATOL, RTOL
+
+ROWS = Path(__file__).resolve().parents[2] / "assignment" / "cases.py"
+PROVENANCE = references.DATA / "provenance.json"
+# Steps at which a stream parameter gets NO gradient (as torch skips a None grad):
+# "scalar" starts late, so a step counter shared across parameters shows.
+STREAM_SKIPS = {"scalar": {0, 1, 6}, "vector": {4}, "matrix": {8, 9}}
+
+
+def make_inputs(case, torch):
+    """Initial parameters, masks, lrs and problem data for one case, from torch's RNG."""
+    gen = torch.Generator().manual_seed(case.seed)
+
+    def randn(*shape):
+        return bell_draws(torch, gen, shape)
+
+    shapes = PARAM_SHAPES[case.problem]
+    data = {}
+    if case.problem == "stream":
+        init = {name: randn(*shape) for name, shape in shapes.items()}
+        data = {f"grad/{name}": randn(case.steps, *shape) for name, shape in shapes.items()}
+    elif case.problem == "quadratic":
+        data = {"H": rotated_diagonal(randn(2), (1.0, 25.0)), "c": randn(2)}
+        init = {"x": data["c"] + 2 * randn(2)}
+    elif case.problem == "rosenbrock":
+        init = {"x": np.array([-1.0, 1.0]) + 0.1 * randn(2)}
+    elif case.problem == "mlp":
+        X = randn(8, 3)
+        data = {"X": X, "y": np.sin(X.sum(axis=1))}
+        init = {"W1": 0.5 * randn(3, 4), "b1": 0.1 * randn(4), "w2": 0.5 * randn(4),
+                "b2": 0.1 * randn()}
+    skips = STREAM_SKIPS if case.problem == "stream" else {}
+    mask = {name: np.array([t not in skips.get(name, ()) for t in range(case.steps)])
+            for name in shapes}
+    return {"init": init, "mask": mask, "lrs": np.array(case.lrs()), "data": data}
+
+
+def bell_draws(torch, gen, shape):
+    """Zero-mean, unit-variance draws from torch's generator: (u1 + u2 + u3 + u4 - 2) * sqrt(3)
+    for four uniforms u = k / 2**53, a bell curve on +-3.46. Made from integers with exactly
+    rounded operations, so every processor makes the same bits (``torch.randn`` calls the C
+    library's log and cos, whose FMA and non-FMA builds differ in the last bit)."""
+    k = torch.randint(0, 2 ** 53, (4, *shape), generator=gen, dtype=torch.int64).numpy()
+    u = k.astype(np.float64) / 2.0 ** 53
+    return np.asarray((u[0] + u[1] + u[2] + u[3] - 2.0) * np.sqrt(3.0))
+
+
+def rotated_diagonal(direction, eigenvalues):
+    """R diag(eigenvalues) R^T for the 2-D rotation R taking the x axis to ``direction``,
+    written out entry by entry (exactly rounded operations only, like the problems')."""
+    x, y = direction
+    norm = np.sqrt(x * x + y * y)
+    c, s = x / norm, y / norm
+    a, b = eigenvalues
+    off = c * s * (a - b)
+    return np.array([[c * c * a + s * s * b, off], [off, s * s * a + c * c * b]])
+
+
+def run_torch(case, inputs, torch):
+    """Run ``torch.optim`` on one case; the expected trajectory as path -> array."""
+    params = {name: torch.nn.Parameter(torch.tensor(value, dtype=torch.float64))
+              for name, value in inputs["init"].items()}
+    cls = getattr(torch.optim, cases.OPTIMIZERS[case.optimizer][1])
+    opt = cls(list(params.values()), foreach=False, **case.config)
+    trace = {}  # path -> {step: value}
+    for t in range(case.steps):
+        opt.param_groups[0]["lr"] = float(inputs["lrs"][t])
+        current = {name: p.detach().numpy().copy() for name, p in params.items()}
+        grads = gradients(case.problem, current, inputs["data"], t)
+        for name, p in params.items():
+            p.grad = torch.tensor(grads[name]) if inputs["mask"][name][t] else None
+        opt.step()
+        for name, p in params.items():
+            trace.setdefault(f"param/{name}", {})[t] = p.detach().numpy().copy()
+            if t >= int(np.argmax(inputs["mask"][name])):  # from the first update on
+                for key, value in opt.state.get(p, {}).items():
+                    trace.setdefault(f"state/{name}/{key}", {})[t] = \
+                        value.detach().numpy().astype(np.float64)
+    # A state entry is NaN ("not compared") before its parameter's first update.
+    return {key: np.stack([by_step.get(t, np.full_like(next(iter(by_step.values())), np.nan))
+                           for t in range(case.steps)])
+            for key, by_step in trace.items()}
+
+
+# torch's element-wise kernels come in one build per SIMD level; the AVX2 and AVX-512 ones
+# fuse multiply-adds, so the same optimizer step rounds differently on different processors.
+# Generation pins the baseline kernels, which every x86-64 processor runs alike; with inputs
+# and problem gradients made by exactly rounded operations (``bell_draws``,
+# ``child/problems.py``), nothing else in a reference depends on the processor.
+KERNELS = {"ATEN_CPU_CAPABILITY": "default"}
+# The largest difference between torch's kernel builds on these cases, as a share of the
+# grading tolerance (ATOL + RTOL * |x|, ``compare.py``): 1.7e-13 relative. Measured by
+# ``python -m benchmarks kernel_paths``.
+KERNEL_DIFFERENCE = 4.4e-4
+# Where kernels may differ anyway (another architecture's baseline fuses multiply-adds),
+# reproduction means every value within this share of the tolerance of the stored one.
+REPRODUCTION_BOUND = 1e-3
+
+
+def import_torch(kernels=KERNELS):
+    """torch, running the ``kernels`` asked for (torch chooses at its first operation)."""
+    import os
+
+    os.environ.update(kernels)
+    import torch
+
+    capability = torch.backends.cpu.get_cpu_capability()
+    if capability.lower() != kernels["ATEN_CPU_CAPABILITY"]:
+        raise RuntimeError(
+            f"torch runs its {capability} kernels in this process; references are generated "
+            f"with ATEN_CPU_CAPABILITY={kernels['ATEN_CPU_CAPABILITY']} set before torch starts "
+            "(`python -m autograder references` does)")
+    return torch
+
+
+def exact_by_default():
+    """Whether a fresh run must equal the stored references bit for bit here: on x86-64,
+    where the pinned kernels are the ones that made them."""
+    return platform.machine().lower() in {"x86_64", "amd64"}
+
+
+def second_kernel_path():
+    """Environment variables that send every library on this machine down another kernel
+    path: NumPy's SIMD dispatch off, OpenBLAS's oldest core, the C library's maths without
+    its FMA and AVX variants, and torch's widest kernels asked for (which generation must
+    override). Set before a process starts: each library reads them once."""
+    try:
+        from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
+    except ImportError:   # NumPy 1.x
+        from numpy.core._multiarray_umath import __cpu_dispatch__, __cpu_features__
+    x86 = exact_by_default()
+    return {"NPY_DISABLE_CPU_FEATURES": " ".join(f for f in __cpu_dispatch__
+                                                 if __cpu_features__.get(f)),
+            "OPENBLAS_CORETYPE": "Prescott" if x86 else "ARMV8",
+            "GLIBC_TUNABLES": "glibc.cpu.hwcaps=-AVX2,-FMA,-AVX512F,-AVX" if x86 else "",
+            "ATEN_CPU_CAPABILITY": "avx512" if x86 else "sve256"}
+
+
+def cases_from_rows(rotate=False):
+    """The cases of ``assignment/cases.py`` with their seeds: a public case's derived from its
+    id; a hidden case's the one stored with the hidden references, or a fresh random one
+    (for a new case, or for every hidden case with ``rotate``)."""
+    rows = runpy.run_path(str(ROWS))["ROWS"]
+    stored = {} if rotate else {c.id: c.seed for c in cases.load_cases() if not c.public}
+    made = []
+    for optimizer, group, problem, public, config, *schedule in rows:
+        case = cases.Case(optimizer, group, problem, public, config, *schedule)
+        seed = cases.public_seed(case.id) if public else stored.get(case.id) or \
+            secrets.randbits(63)
+        made.append(dataclasses.replace(case, seed=seed))
+    ids = [c.id for c in made]
+    if len(set(ids)) != len(ids):
+        raise ValueError(f"{ROWS}: a case appears twice: "
+                         f"{sorted({i for i in ids if ids.count(i) > 1})}")
+    return made
+
+
+def generate(kernels=KERNELS, rotate=False):
+    """All references in memory: ({public: (arrays, meta)}, provenance)."""
+    torch = import_torch(kernels)
+    torch.use_deterministic_algorithms(True)
+    files = {True: ({}, {"cases": []}), False: ({}, {"cases": []})}
+    for case in cases_from_rows(rotate):
+        inputs = make_inputs(case, torch)
+        arrays, meta = files[case.public]
+        for part in ("init", "mask", "data"):
+            for name, value in inputs[part].items():
+                arrays[f"{case.id}/inputs/{part}/{name}"] = value
+        arrays[f"{case.id}/inputs/lrs"] = inputs["lrs"]
+        for key, value in run_torch(case, inputs, torch).items():
+            arrays[f"{case.id}/expected/{key}"] = value
+        meta["cases"].append({**case.definition(),
+                              "torch_class": cases.OPTIMIZERS[case.optimizer][1]})
+    provenance = {
+        "generator": "python -m autograder references",
+        "torch": torch.__version__, "kernels": kernels, "dtype": "float64", "device": "cpu",
+        "reproduction": REPRODUCTION,
+        "cases": {"public": len(files[True][1]["cases"]),
+                  "hidden": len(files[False][1]["cases"])},
+        "made_with": {"numpy": np.__version__, "python": platform.python_version(),
+                      "machine": platform.machine()},
+    }
+    return files, provenance
+
+
+REPRODUCTION = (
+    "A fresh run equals these files bit for bit on every x86-64 processor: inputs come from "
+    "torch's generator, problem gradients use exactly rounded operations in a fixed order, and "
+    "torch runs its baseline kernels (ATEN_CPU_CAPABILITY=default). On other architectures "
+    f"every value is within {REPRODUCTION_BOUND:g} of the grading tolerance of the stored one "
+    "(`python -m autograder references --check` prints the largest difference).")
+
+
+def write(rotate=False):
+    """Generate and store every reference; {file name: number of arrays}."""
+    files, provenance = generate(rotate=rotate)
+    references.DATA.mkdir(exist_ok=True)
+    for public, (arrays, meta) in files.items():
+        references.write_packed(references.FILES[public], arrays, meta)
+    PROVENANCE.write_text(json.dumps(provenance, indent=1) + "\n")
+    cases.load_cases.cache_clear()
+    return {references.FILES[p].name: len(a) for p, (a, _) in files.items()}
+
+
+def check(reproduction):
+    """Regenerate in memory (with the stored seeds) and compare with what is stored, into
+    ``reproduction``."""
+    files, provenance = generate()
+    stored = json.loads(PROVENANCE.read_text())
+    fresh = json.loads(json.dumps(provenance))
+    for key in sorted(set(stored) | set(fresh)):
+        if key != "made_with" and stored.get(key) != fresh.get(key):
+            reproduction.problems.append(f"provenance.json: {key!r} differs from a fresh run")
+    for public, (arrays, meta) in files.items():
+        path = references.FILES[public]
+        if json.loads(json.dumps(meta)) != references.read_meta(path):
+            reproduction.problems.append(f"{path.name}: the case definitions differ from "
+                                         f"{ROWS.name}'s rows (run make references)")
+        reproduction.compare(path, arrays)
+    return reproduction
+
+
+@dataclass
+class Reproduction:
+    """How stored arrays compare with freshly generated ones."""
+    exact: bool                                   # bit for bit required
+    problems: list = field(default_factory=list)  # missing, extra, dtype or shape changes
+    values: int = 0                               # values compared
+    differing: int = 0                            # values not bit-identical
+    worst_share: float = 0.0                      # max |diff| / (ATOL + RTOL |stored|)
+    worst_relative: float = 0.0
+    worst_ulps: float = 0.0
+    worst_key: str = ""
+
+    def compare(self, path, fresh):
+        stored = references.read_packed(path)
+        for key in sorted(set(fresh) | set(stored)):
+            if key not in stored or key not in fresh:
+                where = "missing from" if key not in stored else "extra in"
+                self.problems.append(f"{key}: {where} {path.name}")
+                continue
+            old, new = stored[key], np.asarray(fresh[key])
+            if old.dtype != new.dtype or old.shape != new.shape:
+                self.problems.append(f"{key}: dtype or shape in {path.name} differs")
+                continue
+            self.values += old.size
+            same = (old == new) | (np.isnan(old) & np.isnan(new))
+            if same.all():
+                continue
+            if old.dtype != np.float64:
+                self.problems.append(f"{key}: stored values in {path.name} differ")
+                continue
+            a, b = old[~same], new[~same]
+            diff = np.abs(a - b)
+            share = float(np.max(diff / (ATOL + RTOL * np.abs(a)))) if np.isfinite(diff).all() \
+                else np.inf
+            self.differing += a.size
+            if share > self.worst_share:
+                self.worst_share, self.worst_key = share, key
+            self.worst_relative = max(self.worst_relative,
+                                      float(np.max(diff / np.maximum(np.abs(a), 1e-300))))
+            self.worst_ulps = max(self.worst_ulps, float(np.max(diff / np.spacing(np.abs(a)))))
+
+    @property
+    def ok(self):
+        limit = 0.0 if self.exact else REPRODUCTION_BOUND
+        return not self.problems and self.worst_share <= limit
+
+    def summary(self):
+        if not self.differing:
+            return f"all {self.values} values identical bit for bit"
+        return (f"{self.differing} of {self.values} values differ; the largest by "
+                f"{self.worst_share:.2g} of the grading tolerance ({self.worst_relative:.2g} "
+                f"relative, {self.worst_ulps:.0f} ulps) at {self.worst_key}; allowed: "
+                + ("none (bit for bit)" if self.exact else f"{REPRODUCTION_BOUND:g}"))
