@@ -13,7 +13,7 @@ def cmd_grade(args):
     import time
     import traceback
 
-    from .sandbox import TIMEOUT_PER_FUNCTION, Sandbox
+    from .sandbox import TIMEOUT_PER_FUNCTION, Sandbox, SandboxBroken
 
     started = time.monotonic()
     try:
@@ -22,6 +22,14 @@ def cmd_grade(args):
             from .grade import grade
 
             grading = grade(args.path, public_only=args.public_only, sandbox=sandbox)
+    except SandboxBroken as exc:  # the machine's fault, not the submission's: no grade
+        from .gradescope import infrastructure_error_results
+        from .results import write_atomic
+
+        print(exc, file=sys.stderr)
+        if args.json:
+            write_atomic(args.json, infrastructure_error_results(started, str(exc)))
+        return 3
     except Exception:  # noqa: BLE001 - the grader's own failure: say so, still write results
         from .gradescope import internal_error_results
         from .results import write_atomic
@@ -80,9 +88,14 @@ def cmd_build_zip(args):
 
 def cmd_batch(args):
     from .instructor.batch import run
+    from .sandbox import SandboxBroken
 
-    rows = run(args.source, args.out, jobs=args.jobs, regrade=args.regrade,
-               timeout=args.timeout)
+    try:
+        rows = run(args.source, args.out, jobs=args.jobs, regrade=args.regrade,
+                   timeout=args.timeout)
+    except SandboxBroken as exc:
+        print(f"Nothing was graded. {exc}", file=sys.stderr)
+        return 3
     print(f"graded {len(rows)} submissions: {args.out}/grades.csv, feedback/, results/, "
           "report.html, report.md")
     return 0

@@ -104,7 +104,7 @@ def rule_ids(outcome, run, expected):
     kind = err.get("kind")
     if kind == "grad-mutated":
         return ["grad-mutated-in-place"]
-    if kind == "missing-state-key" and not err.get("present"):
+    if kind == "missing-state-key" and not err.get("present_count"):
         return ["state-not-persisted"]
     if kind == "exception" and err.get("type") == "TypeError" and re.search(
             r"unexpected keyword argument|positional argument|required keyword",

@@ -2,11 +2,12 @@
 child gets (inputs only, never expected values) and what comes back, validated here
 before anything else sees it."""
 
+import ast
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import references
+from . import references, untrusted
 from .child import wire
 from .child.problems import PARAM_SHAPES
 from .compare import entries_of
@@ -36,17 +37,16 @@ def plan_for(cases, expected):
 
 
 def request_for(source, cases, arrays, limits, answers=()):
-    """The request frame: kept source, the cases' functions and configs, and their inputs
-    only (and the concept answer names whose values to report)."""
-    metas, inputs = [], {}
-    for case, keys in cases:
-        metas.append({"id": case.id, "function": case.function, "problem": case.problem,
-                      "steps": case.steps, "config": case.config,
-                      "state_keys": {p: k["keys"] for p, k in keys.items()}})
-        inputs.update({f"{case.id}/inputs/{rest}": v
-                       for rest, v in references.split(arrays, case.id, "inputs").items()})
-    return wire.encode({"source": source, "cases": metas, "limits": limits,
-                        "answers": list(answers)}, inputs)
+    """(the request frame: kept source, the cases' functions and configs, the concept answer
+    names whose values to report; the input frame of each case, sent as that case begins).
+    Expected values never travel."""
+    metas = [{"id": case.id, "function": case.function, "problem": case.problem,
+              "steps": case.steps, "config": case.config,
+              "state_keys": {p: k["keys"] for p, k in keys.items()}} for case, keys in cases]
+    head = wire.encode({"source": source, "cases": metas, "limits": limits,
+                        "answers": list(answers)})
+    return head, [wire.encode({}, references.split(arrays, case.id, "inputs"))
+                  for case, _ in cases]
 
 
 def run_submission(source, plan, arrays, sandbox, answers=()):
@@ -54,21 +54,39 @@ def run_submission(source, plan, arrays, sandbox, answers=()):
     entered ``Sandbox``); the first child also reports the values of the ``answers`` names
     (a child runs for them even when no function does).
 
+    Public cases run first, in children that never receive a hidden input; hidden cases
+    after them, in children of their own, so nothing a submission does with a hidden input
+    can reach a public case's feedback.
+
     ``state_keys`` maps each parameter to {"shape": ..., "keys": [torch's state keys]}.
     Returns ({case id: Run}, Loaded).
     """
     if not plan and not answers:
         return {}, Loaded()
+    parts = [{f: [(c, k) for c, k in cases if c.public == public] for f, cases in plan.items()}
+             for public in (True, False)]
+    parts = [{f: cases for f, cases in part.items() if cases} for part in parts]
+    parts = [part for i, part in enumerate(parts) if part or (i == 0 and answers)]
+    runs, head = {}, None
+    for i, part in enumerate(parts):
+        def make_request(names, first, part=part, asked=answers if head is None else ()):
+            return request_for(source, [c for f in names for c in part[f]], arrays,
+                               sandbox.limits(), asked if first else ())
 
-    def make_request(names, first):
-        return request_for(source, [c for f in names for c in plan[f]], arrays,
-                           sandbox.limits(), answers if first else ())
+        outcome, loaded_frame = sandbox.run({f: [c.id for c, _ in part[f]] for f in part},
+                                            make_request, more=i + 1 < len(parts))
+        head = head or loaded_frame
+        for function, cases in part.items():
+            runs.update(collect(cases, *outcome[function], sandbox.timeout, source))
+    return runs, loaded(head, source, answers)
 
-    outcome, head = sandbox.run({f: [c.id for c, _ in plan[f]] for f in plan}, make_request)
-    runs = {}
-    for function, cases in plan.items():
-        runs.update(collect(cases, *outcome[function], sandbox.timeout))
-    return runs, loaded(head)
+
+def _own(source):
+    """(number of lines, names of the functions defined in ``source``): what a traceback
+    from the child may name."""
+    names = {n.name for n in ast.walk(ast.parse(source))
+             if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    return len(source.splitlines()), names | {"<module>", "<lambda>"}
 
 
 def decoded(frame):
@@ -82,20 +100,23 @@ def decoded(frame):
     return (meta, arrays) if isinstance(meta, dict) else None
 
 
-def loaded(head):
+def loaded(head, source="", asked=()):
+    """The load frame's warnings and concept answers, rebuilt (``untrusted``)."""
     meta, _ = decoded(head) or ({}, {})
-    warnings, answers = meta.get("load_warnings"), meta.get("answers")
-    return Loaded(warnings if isinstance(warnings, list) else [],
-                  answers if isinstance(answers, dict) else {})
+    lines, names = _own(source)
+    return Loaded(untrusted.warnings(meta.get("load_warnings"), lines, names),
+                  untrusted.answers(meta.get("answers"), asked))
 
 
-def validate(frame, case, keys):
-    """A Run from a child's frame for ``case``, or an error Run if the frame is malformed."""
+def validate(frame, case, keys, own=(0, ())):
+    """A Run from a child's frame for ``case``, or an error Run if the frame is malformed.
+    ``own``: (lines, function names) of the submission, for its tracebacks."""
     meta, arrays = decoded(frame) or ({}, {})
-    completed, error = meta.get("completed"), meta.get("error")
-    if meta.get("case") != case.id or not isinstance(completed, int) or not (
-            0 <= completed <= case.steps) or not (error is None or isinstance(error, dict)):
+    completed = meta.get("completed")
+    if meta.get("case") != case.id or isinstance(completed, bool) or not isinstance(
+            completed, int) or not 0 <= completed <= case.steps:
         return Run(error={"kind": "malformed"})
+    error = untrusted.error(meta.get("error"), case, keys, *own)
     trace = {}
     for param, spec in keys.items() if completed else ():
         wanted = {f"param/{param}": tuple(spec["shape"])}
@@ -110,10 +131,12 @@ def validate(frame, case, keys):
     return Run(trace=trace, completed=completed, error=error)
 
 
-def collect(cases, frames, timed_out, code, timeout):
+def collect(cases, frames, timed_out, code, timeout, source=""):
     """{case id: Run} from a child's frames for ``cases`` (in order); the first case it
     never reported gets the reason why, the ones after it "not-run"."""
-    runs = {case.id: validate(frame, case, keys) for (case, keys), frame in zip(cases, frames)}
+    own = _own(source)
+    runs = {case.id: validate(frame, case, keys, own)
+            for (case, keys), frame in zip(cases, frames)}
     for case, _ in cases[len(frames):len(frames) + 1]:
         runs[case.id] = Run(error={"kind": "timeout" if timed_out else "crash",
                                    "exit_code": code, "seconds": timeout})

@@ -14,6 +14,7 @@ from .extract import SubmissionError, extract, extract_cells, is_stub
 from .report import failing_shown
 from .sandbox import TIMEOUT_PER_FUNCTION, Sandbox
 from .score import load_answer_key, load_rubric, question_scores, score
+from .untrusted import code
 
 
 @dataclass
@@ -26,6 +27,7 @@ class Grading:
     rubric: dict
     warnings: list = field(default_factory=list)
     origins: list = field(default_factory=list)
+    lines: list = field(default_factory=list)       # the kept source, line by line
     seconds: float = 0.0
     sandbox_notes: list = field(default_factory=list)  # for the instructor, not the student
     answers: dict = field(default_factory=dict)        # concept answers as the child saw them
@@ -51,8 +53,9 @@ def load_warning_text(w, origins):
         return None
     if w.get("import"):
         return (f"The import at {where} failed in the grading environment "
-                f"({w['type']}: {w['message']}); grading went on without it.")
-    return f"Loading {where} raised {w['type']}: {w['message']}; grading went on without it."
+                f"(`{w['type']}`: {code(w['message'])}); grading went on without it.")
+    return (f"Loading {where} raised `{w['type']}`: {code(w['message'])}; grading went on "
+            "without it.")
 
 def graded_unreadable(submission, error, started, public_only=False):
     """The Grading of a submission that could not be read at all: zero, and why."""
@@ -122,4 +125,6 @@ def grade(path, public_only=False, timeout=TIMEOUT_PER_FUNCTION, diagnosis=True,
         diagnose_shown(cases, outcomes, runs, expected, public_only)
     scores = score(cases, outcomes, rubric) + question_scores(loaded.answers, rubric, key)
     return Grading(str(path), public_only, cases, outcomes, scores, rubric, warnings,
-                   kept.origins, time.monotonic() - started, sandbox.notes, loaded.answers)
+                   origins=kept.origins, lines=kept.source.splitlines(),
+                   seconds=time.monotonic() - started, sandbox_notes=sandbox.notes,
+                   answers=loaded.answers)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from . import late
 from .extract import SUFFIXES, SubmissionError
+from .sandbox import Sandbox, SandboxBroken
 
 
 def root():
@@ -45,10 +46,23 @@ def internal_error_results(started, detail):
     }
 
 
+def infrastructure_error_results(started, message):
+    """The grader could not run any student code (its sandbox did not start): no score at
+    all rather than a zero, a message that does not blame the student, and the reason for
+    the instructor."""
+    return {
+        "execution_time": round(time.monotonic() - started, 3),
+        "output": "The autograder could not run your code: its sandbox failed to start, a "
+                  "problem with the autograder, not with your submission. Nothing was graded "
+                  "and no score was given. Your instructor can see why; please let them know.",
+        "output_format": "md",
+        "tests": [],
+        "extra_data": {"infrastructure_error": message},
+    }
+
+
 def run():
     """What ``run_autograder`` does: grade, then write results.json (always)."""
-    from .sandbox import Sandbox
-
     started = time.monotonic()
     out = root() / "results" / "results.json"
     try:
@@ -72,6 +86,9 @@ def run():
         data["extra_data"]["submission_id"] = metadata.get("id")
         late.apply_to_results(data, metadata, grading.rubric.get("late_policy", {}))
         print(summary(grading))
+    except SandboxBroken as exc:
+        print(exc)
+        data = infrastructure_error_results(started, str(exc))
     except Exception:  # noqa: BLE001 - whatever happens, a valid results file
         detail = traceback.format_exc()
         print(detail)

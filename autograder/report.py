@@ -1,9 +1,12 @@
 """Feedback a student can act on, in Markdown (Gradescope renders it; terminals read it)."""
 
+import math
+
 from .cases import OPTIMIZERS
 from .child.problems import PARAM_SHAPES
 from .misconceptions import BY_ID
-from .score import QUESTIONS
+from .score import QUESTIONS, GroupScore
+from .untrusted import ANSWER_CHARS, KEY_CHARS, code, source_line
 
 PROBLEMS = {
     "stream": "a fixed gradient stream over parameters `scalar` (shape ()), `vector` (4,) and "
@@ -38,16 +41,20 @@ def config_text(case):
     return ", ".join(parts)
 
 
-def traceback_text(frames, origins):
-    lines = []
-    for lineno, name, text in frames[-6:]:
-        where = origins[lineno - 1] if 0 < lineno <= len(origins) else f"line {lineno}"
-        lines.append(f"  {where}, in {name}: {text}")
-    return "\n".join(lines)
+def traceback_text(frames, source):
+    """The student's own traceback lines, from their source (``source``: (origins, lines))."""
+    origins, lines = source
+    out = []
+    for lineno, name in frames:
+        where = origins[lineno - 1] if lineno <= len(origins) else f"line {lineno}"
+        text = source_line(lines[lineno - 1].strip()) if lineno <= len(lines) else ""
+        out.append(f"  {where}, in {name}: {text}")
+    return "\n".join(out)
 
 
-def error_text(err, fn, origins):
-    """One short paragraph for a run error record."""
+def error_text(err, fn, source):
+    """One short paragraph for a run error record (already rebuilt by ``untrusted``);
+    ``source``: (origins, lines) of the kept submission."""
     kind = err.get("kind")
     at = (f" at step {err['step']} (parameter `{err['param']}`)"
           if err.get("step") and err.get("param") else "")
@@ -57,8 +64,9 @@ def error_text(err, fn, origins):
         return (f"No top-level function named `{fn}` was found. Define it with exactly this "
                 f"name and signature (a cell with a syntax error is skipped whole).")
     if kind == "exception":
-        tb = traceback_text(err.get("frames") or [], origins)
-        return (f"`{fn}` raised `{err.get('type')}: {err.get('message')}`{at}."
+        tb = traceback_text(err.get("frames") or [], source)
+        message = f": {code(err['message'])}" if err.get("message") else ""
+        return (f"`{fn}` raised `{err.get('type')}`{message}{at}."
                 + (f"\n\n```\n{tb}\n```" if tb else ""))
     if kind == "returned-none":
         return (f"`{fn}` returned `None`{at}: it must return the updated parameter "
@@ -75,10 +83,12 @@ def error_text(err, fn, origins):
         return (f"`{fn}` modified `grad` in place{at}. A training loop may reuse the gradient: "
                 "write `g = grad + ...` rather than `grad += ...` or `grad *= ...`.")
     if kind == "missing-state-key":
-        present = ", ".join(f"`{k}`" for k in err.get("present", [])) or "nothing"
+        count = err.get("present_count", 0)
+        present = ", ".join(code(k, KEY_CHARS) for k in err.get("present", [])) or (
+            f"{count} other key(s)" if count else "nothing")
         hint = (" `state` is empty after the call: fill the dict you are given "
                 "(`state[\"step\"] = ...`) instead of rebinding `state = {...}`."
-                if not err.get("present") else " Use torch's state names.")
+                if not count else " Use torch's state names.")
         return (f"After the update{at}, `state` has no `\"{err.get('key')}\"` "
                 f"(it holds {present}).{hint}")
     if kind == "timeout":
@@ -94,7 +104,15 @@ def error_text(err, fn, origins):
     return f"The grader received malformed output while running `{fn}`; nothing was trusted."
 
 
+def magnitude(x):
+    """The nearest power of ten to a positive number, as 1e-03 (inf and NaN as themselves)."""
+    return f"1e{round(math.log10(x)):+03d}" if math.isfinite(x) and x > 0 else f"{x}"
+
+
 def divergence_text(outcome, case):
+    """Where the trajectory left torch's. A public case shows the numbers; a hidden one
+    only which entry, and the error's order of magnitude: no expected value, and none of
+    the student's (they are computed from hidden inputs)."""
     shape = PARAM_SHAPES[case.problem][outcome.param]
     bad = ", ".join(f"`{d.entry}`" for d in outcome.diffs)
     good = ", ".join(f"`{e}`" for e in outcome.matching)
@@ -104,11 +122,16 @@ def divergence_text(outcome, case):
                 else ".")]
     if outcome.steps_matched:
         lines[0] += f" Steps 1–{outcome.steps_matched} matched."
-    lines += ["", "| entry | index | expected (torch) | yours | abs. error | rel. error |",
-              "|---|---|---|---|---|---|"]
-    for d in outcome.diffs:
-        lines.append(f"| `{d.entry}` | {list(d.index)} | {fmt(d.expected)} | {fmt(d.got)} | "
-                     f"{d.max_abs:.2g} | {d.max_rel:.2g} |")
+    if case.public:
+        lines += ["", "| entry | index | expected (torch) | yours | abs. error | rel. error |",
+                  "|---|---|---|---|---|---|"]
+        lines += [f"| `{d.entry}` | {list(d.index)} | {fmt(d.expected)} | {fmt(d.got)} | "
+                  f"{d.max_abs:.2g} | {d.max_rel:.2g} |" for d in outcome.diffs]
+    else:
+        lines += ["", "| entry | abs. error about | rel. error about |", "|---|---|---|"]
+        lines += [f"| `{d.entry}` | {magnitude(d.max_abs)} | {magnitude(d.max_rel)} |"
+                  for d in outcome.diffs]
+        lines += ["", "(A hidden case: its values are not shown.)"]
     if any(d.nonfinite for d in outcome.diffs):
         lines += ["", "Your values include NaN or inf where torch's are finite: look for a "
                       "division by zero or a square root of a negative number."]
@@ -131,17 +154,37 @@ def diagnosis_text(diagnosis, named_before=()):
     return "\n\n".join(out)
 
 
-def case_text(case, outcome, origins, named_before=()):
+def case_text(case, outcome, source, named_before=()):
+    """One failing case (``source``: (origins, lines) of the kept submission)."""
     fn = case.function
     head = (f"**{'Public' if case.public else 'Hidden'} case** `{fn}({config_text(case)})` "
             f"on {PROBLEMS[case.problem]}, {case.steps} steps.")
     body = divergence_text(outcome, case) if outcome.step else error_text(
-        outcome.error or {}, fn, origins)
+        outcome.error or {}, fn, source)
     if outcome.step and outcome.error:
-        body += "\n\nThen: " + error_text(outcome.error, fn, origins)
+        body += "\n\nThen: " + error_text(outcome.error, fn, source)
     if outcome.diagnosis and (outcome.diagnosis.ids or outcome.diagnosis.reasoning):
         body += "\n\n" + diagnosis_text(outcome.diagnosis, named_before)
     return f"{head}\n\n{body}"
+
+
+HIDDEN_WHEN = {"visible": "now", "after_due_date": "after the due date",
+               "after_published": "once grades are published"}
+
+
+def hidden_visibility(rubric):
+    """Gradescope's visibility for hidden cases' details: the rubric's policy (default:
+    after the due date)."""
+    return rubric.get("visibility", {}).get("hidden_cases", "after_due_date")
+
+
+def split_part(grading, gs, public):
+    """The GroupScore of one visibility's cases of a group: their share of its points."""
+    mine = [c for c in grading.cases if (c.optimizer, c.group) == (gs.optimizer, gs.group)]
+    part = [c for c in mine if c.public == public]
+    return GroupScore(gs.optimizer, gs.group, gs.title,
+                      gs.max_points * len(part) / len(mine) if mine else 0.0,
+                      sum(grading.outcomes[c.id].passed for c in part), len(part))
 
 
 def section_title(rubric, optimizer):
@@ -159,23 +202,27 @@ def question_text(grading, gs):
                 f"`{gs.group} = 0.5` (an expression such as `2 / 3` works too). "
                 f"0/{gs.max_points:g} points.")
     if not isinstance(value, float):
-        return f"`{gs.group}` must be a number; it is `{value}`. 0/{gs.max_points:g} points."
+        return (f"`{gs.group}` must be a number; it is {code(value, ANSWER_CHARS)}. "
+                f"0/{gs.max_points:g} points.")
     return f"`{gs.group} = {value:.6g}` is not correct. 0/{gs.max_points:g} points."
 
 
-def group_text(grading, gs):
-    """The Markdown of one rubric group: a summary line, then each failing case."""
+def group_text(grading, gs, public=None):
+    """The Markdown of one rubric group: a summary line, then each failing case (of one
+    visibility only, with ``public``; ``gs`` is then that part's score)."""
     if gs.optimizer == QUESTIONS:
         return question_text(grading, gs)
-    mine = [c for c in grading.cases if c.optimizer == gs.optimizer and c.group == gs.group]
-    out = [f"{gs.passed}/{gs.total} cases match torch.optim: {gs.points:g}/{gs.max_points:g} "
-           "points."]
+    mine = [c for c in grading.cases if c.optimizer == gs.optimizer and c.group == gs.group
+            and public in (None, c.public)]
+    which = {None: "", True: "public ", False: "hidden "}[public]
+    out = [f"{gs.passed}/{gs.total} {which}cases match torch.optim: "
+           f"{gs.points:g}/{gs.max_points:g} points."]
     failing = [c for c in mine if not grading.outcomes[c.id].passed]
     shown = failing_shown(mine, grading.outcomes)
     named = set()
     for case in shown:
         outcome = grading.outcomes[case.id]
-        out += ["", case_text(case, outcome, grading.origins, named)]
+        out += ["", case_text(case, outcome, (grading.origins, grading.lines), named)]
         named |= set(outcome.diagnosis.ids if outcome.diagnosis else ())
     if len(failing) > len(shown):
         out += ["", f"({len(failing) - len(shown)} more failing case(s) of this group not shown: "
@@ -183,8 +230,9 @@ def group_text(grading, gs):
     return "\n".join(out)
 
 
-def summary(grading):
-    """The whole report: score, warnings, a table per optimizer, then failing cases."""
+def summary(grading, hidden_details=True):
+    """The whole report: score, warnings, a table per optimizer, then failing cases (of the
+    public cases only, without ``hidden_details``)."""
     scope = "public cases only" if grading.public_only else "public and hidden cases"
     out = [f"# {grading.rubric['title']}: autograder report", "",
            f"**Score: {grading.points:g} / {grading.max_points:g}** ({scope}; "
@@ -203,14 +251,20 @@ def summary(grading):
         out += [f"| {s.title} | {s.passed}/{s.total} | {s.points:g}/{s.max_points:g} |"
                 for s in groups]
         for s in groups:
-            if s.passed < s.total:
-                out += ["", f"### {spec['title']}: {s.title}", "", group_text(grading, s)]
+            part = s if hidden_details else split_part(grading, s, public=True)
+            if part.passed < part.total:
+                out += ["", f"### {spec['title']}: {s.title}", "",
+                        group_text(grading, part, None if hidden_details else True)]
     questions = [s for s in grading.scores if s.optimizer == QUESTIONS]
     if questions:
         out += ["", "## Concept questions: "
                 f"{sum(s.points for s in questions):g} / {sum(s.max_points for s in questions):g}",
                 ""] + [f"- **{s.title}** (`{s.group}`): {question_text(grading, s)}"
                        for s in questions]
+    if not hidden_details and not grading.public_only:
+        out += ["", "Hidden cases count in the score above; what went wrong in them is shown "
+                    "in each feature's *hidden cases* test, when your course makes it visible "
+                    f"({HIDDEN_WHEN.get(hidden_visibility(grading.rubric), 'never')})."]
     manual = grading.rubric.get("manual", [])
     if manual and not grading.public_only:
         out += ["", "Written questions (" + ", ".join(m["title"] for m in manual)

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .report import group_text, section_title, summary
+from .report import group_text, hidden_visibility, section_title, split_part, summary
+from .score import QUESTIONS
 
 
 def _finite(x):
@@ -25,29 +26,45 @@ def misconceptions_of(grading, cases):
     return counts
 
 
+def _test(grading, gs, number, public=None):
+    """One Gradescope test: a concept question, or one visibility's cases of a group."""
+    mine = [c for c in grading.cases if (c.optimizer, c.group) == (gs.optimizer, gs.group)
+            and public in (None, c.public)]
+    named = misconceptions_of(grading, mine)
+    policy = grading.rubric.get("visibility", {})
+    which = {None: "", True: " (public cases)", False: " (hidden cases)"}[public]
+    return {
+        "name": f"{section_title(grading.rubric, gs.optimizer)}: {gs.title}{which}",
+        "number": number,
+        "score": gs.points,
+        "max_score": round(gs.max_points, 2),
+        "status": "passed" if gs.passed == gs.total else "failed",
+        "output": group_text(grading, gs, public),
+        "output_format": "md",
+        "tags": [gs.optimizer, gs.group, *sorted(named)],
+        "visibility": hidden_visibility(grading.rubric) if public is False
+        else policy.get("public_cases", "visible"),
+        "extra_data": {"cases_passed": gs.passed, "cases": gs.total, "misconceptions": named},
+    }
+
+
 def results(grading):
-    """The results dict: one test per rubric group, Markdown feedback, tags (optimizer,
-    feature group, misconception ids), extra data."""
-    tests = []
-    numbering = {}
+    """The results dict: per rubric group one test for its public cases (visible) and one
+    for its hidden cases (shown as the rubric's visibility policy says), one per concept
+    question; Markdown feedback, tags (optimizer, feature group, misconception ids), extra
+    data. The top-level output, always visible, details public cases only."""
+    tests, numbering = [], {}
     for gs in grading.scores:
-        mine = [c for c in grading.cases if (c.optimizer, c.group) == (gs.optimizer, gs.group)]
-        named = misconceptions_of(grading, mine)
         major = numbering.setdefault(gs.optimizer, len(numbering) + 1)
         minor = sum(1 for t in tests if t["tags"][0] == gs.optimizer) + 1
-        tests.append({
-            "name": f"{section_title(grading.rubric, gs.optimizer)}: {gs.title}",
-            "number": f"{major}.{minor}",
-            "score": gs.points,
-            "max_score": gs.max_points,
-            "status": "passed" if gs.passed == gs.total else "failed",
-            "output": group_text(grading, gs),
-            "output_format": "md",
-            "tags": [gs.optimizer, gs.group, *sorted(named)],
-            "visibility": "visible",
-            "extra_data": {"cases_passed": gs.passed, "cases": gs.total,
-                           "misconceptions": named},
-        })
+        if gs.optimizer == QUESTIONS:
+            tests.append(_test(grading, gs, f"{major}.{minor}"))
+            continue
+        for public in (True, False):
+            part = split_part(grading, gs, public)
+            if part.total:
+                tests.append(_test(grading, part, f"{major}.{minor}", public))
+                minor += 1
     failing = {cid: {"step": o.step, "param": o.param,
                      "entries": [d.entry for d in o.diffs],
                      "error": (o.error or {}).get("kind"),
@@ -58,7 +75,7 @@ def results(grading):
     return {
         "score": grading.points,
         "execution_time": round(grading.seconds, 3),
-        "output": summary(grading),
+        "output": summary(grading, hidden_details=False),
         "output_format": "md",
         "test_output_format": "md",
         "visibility": "visible",

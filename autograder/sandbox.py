@@ -25,6 +25,7 @@ import ctypes
 import importlib.util
 import os
 import pwd
+import select
 import shutil
 import signal
 import subprocess
@@ -49,6 +50,12 @@ LIMITS = {
     "open_files": 64,
 }
 CHILD_PROCESSES = 64           # the sandbox user's processes (or, unprivileged, ours + this)
+CHILD_START = 30.0             # seconds for a child to import NumPy and say it is ready
+
+
+class SandboxBroken(Exception):
+    """A child could not start as the sandbox user: the grader's fault, never the student's.
+    The message is for the instructor."""
 
 
 def sandbox_identity(user=SANDBOX_USER):
@@ -145,7 +152,7 @@ class Sandbox:
         os.chmod(self.root, 0o755)
         if self.identity:
             os.chown(self.work, *self.identity)
-        self.started = 0
+        self.started, self.deadline = 0, None
         self.spare = self._spawn()
         return self
 
@@ -170,21 +177,25 @@ class Sandbox:
                 env[name] = os.environ[name]
         return env
 
-    def run(self, functions, make_request):
+    def run(self, functions, make_request, more=False):
         """Run ``functions`` ({function: [case ids]}, in order) in as few children as
         possible: one, unless a function hangs (past ``timeout``, from when it began) or
         ends its child; then a fresh child takes over from the next function.
-        ``make_request(names, first)`` is the request for a child running those functions.
+        ``make_request(names, first)`` is (the request frame, the input frame of each case)
+        for a child running those functions. Every call shares the submission's budget;
+        ``more``: another call follows, whose child may start meanwhile.
 
         Returns ({function: (its cases' frames, in order, undecoded; timed_out, exit code)},
         the load frame, undecoded, or None). A child's frames are trusted for nothing here.
+        Raises SandboxBroken if a child cannot start and answer (no submission code ran).
         """
-        self.deadline = time.monotonic() + self.budget
+        if self.deadline is None:
+            self.deadline = time.monotonic() + self.budget
         outcome, head, names = {}, None, list(functions)
         while True:   # at least one child: with no function, it still loads and reports
             order = [f for f in names for _ in functions[f]]
             frames, stopped, timed_out, code = self._run_child(
-                make_request(names, head is None), order)
+                *make_request(names, head is None), order, more)
             head = head or (frames[0] if frames else None)
             start = 1                  # frames[0] is the load frame
             for f in names:
@@ -197,60 +208,118 @@ class Sandbox:
             if time.monotonic() >= self.deadline:
                 outcome.update({f: ([], True, None) for f in names})
                 break
+        # Whatever these children left behind ends before the next run's child gets data.
+        _kill_orphans(keep={self.spare[0].pid} if self.spare else set())
         return outcome, head
 
     def _spawn(self):
-        """A child that imports NumPy and then waits for its request: (process, output)."""
+        """A child that imports NumPy, says it is ready, then waits for its request:
+        (process, its stderr file, a reader of its frames)."""
         self.started += 1
-        output_path = self.private / f"frames-{self.started}"
-        with open(output_path, "wb") as stdout:
+        stderr_path = self.private / f"stderr-{self.started}"
+        with open(stderr_path, "wb") as stderr:
             user = dict(user=self.identity[0], group=self.identity[1], extra_groups=[]) \
                 if self.identity else {}
             proc = subprocess.Popen(
                 [self.python, "-I", "-S", "-c", BOOT, str(self.site)],
-                stdin=subprocess.PIPE, stdout=stdout, stderr=subprocess.DEVNULL, cwd=self.work,
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, cwd=self.work,
                 env=self.env(), start_new_session=True, **user)
-        return proc, output_path
+        for stream in (proc.stdin, proc.stdout):
+            os.set_blocking(stream.fileno(), False)
+        from .child import wire  # (after the child started: it imports NumPy)
 
-    def _run_child(self, request, order):
-        """One child over ``order`` (the function of each case, in order), watched as it
-        writes. Returns (its complete frames, undecoded: the load frame, then one per case
-        reported; the function it stopped in, or None; timed out; exit code)."""
-        from .child import wire  # (here, not at the top: it imports NumPy)
+        return proc, stderr_path, wire.FrameReader(LIMITS["file_size"]), time.monotonic()
 
-        def progress(data):
-            """(every frame is in, the function of the first case not reported): frames
-            come in order, the load frame first."""
-            count = len(wire.payloads(data))
-            reported = max(count - 1, 0)
-            return count > len(order), order[reported] if reported < len(order) else None
+    def check(self):
+        """Start a child (the next one to be used) and wait until it is ready: the proof,
+        before any submission code runs, that the sandbox user can run Python and NumPy.
+        Raises SandboxBroken, with what the instructor needs to know, if it cannot."""
+        self.spare = self.spare or self._spawn()
+        self._wait_ready(*self.spare)
 
-        (proc, output_path), self.spare = self.spare or self._spawn(), None
-        # The child reads its whole request before it runs any submission code; one that
-        # died before reading reports nothing, so its cases are reported as a crash.
-        with contextlib.suppress(OSError):
-            proc.stdin.write(request)
-            proc.stdin.close()
-        timed_out = False
-        current, since = progress(b"")[1], time.monotonic()
-        with open(output_path, "rb") as output:
-            data = b""
-            while True:
-                exited = proc.poll() is not None
-                data += output.read(LIMITS["file_size"] - len(data))
-                done, now = progress(data)
-                if now != current:
-                    current, since = now, time.monotonic()
-                if exited or done:
-                    break
-                if time.monotonic() - since > self.timeout or time.monotonic() > self.deadline:
-                    timed_out = True
-                    break
-                time.sleep(0.005)
-            _end(proc)
-            data += output.read(LIMITS["file_size"] - len(data))
-        done, now = progress(data)
-        return wire.payloads(data), None if done else now, timed_out, proc.returncode
+    def _wait_ready(self, proc, stderr_path, reader, spawned):
+        while not reader.ends:
+            ended = select.select([proc.stdout], [], [], 0.05)[0] and not self._read(proc, reader)
+            if not reader.ends and (ended or time.monotonic() - spawned > CHILD_START):
+                _end(proc)
+                raise SandboxBroken(self._start_failure(proc, stderr_path))
+
+    def _run_child(self, request, inputs, order, more=False):
+        """One child over ``order`` (the function of each case, in order), fed the request
+        once it is ready and each case's inputs once the case before has reported, never
+        blocking on it. Returns (its complete frames after the ready frame, undecoded: the
+        load frame, then one per case reported; the function it stopped in, or None; timed
+        out; exit code)."""
+        child, self.spare = self.spare or self._spawn(), None
+        if more:
+            self.spare = self._spawn()
+        proc, _, reader, _ = child
+        self._wait_ready(*child)
+        pending, queued, timed_out = request, 0, False
+        current, since = order[0] if order else None, time.monotonic()
+        while True:
+            count = len(reader.ends)               # the ready frame, the load frame, cases
+            while queued < len(inputs) and count >= 2 + queued:
+                pending, queued = pending + inputs[queued], queued + 1
+            reported = max(count - 2, 0)
+            now = order[reported] if reported < len(order) else None
+            if now != current:
+                current, since = now, time.monotonic()
+            if count >= 2 + len(order) or reader.full:
+                break
+            if time.monotonic() - since > self.timeout or time.monotonic() > self.deadline:
+                timed_out = True
+                break
+            readable, writable, _ = select.select(
+                [proc.stdout], [proc.stdin] if pending else [], [], 0.05)
+            if writable:
+                try:
+                    pending = pending[os.write(proc.stdin.fileno(), pending):]
+                except BlockingIOError:
+                    pass
+                except OSError:                    # the child closed or left: send nothing
+                    pending = b""
+            if readable and not self._read(proc, reader):
+                break                              # end of its output: it has exited
+        _end(proc, keep_output=True)
+        self._read(proc, reader, drain=True)   # what it wrote before it ended
+        proc.stdout.close()
+        frames = reader.payloads()[1:]
+        done = len(frames) >= 1 + len(order)
+        stopped = None if done or not order else order[max(len(frames) - 1, 0)]
+        return frames, stopped, timed_out, proc.returncode
+
+    @staticmethod
+    def _read(proc, reader, drain=False):
+        """Read what the child wrote into ``reader`` (``drain``: all that is there now; a
+        process it left may hold the pipe open, so never wait for its end). False at the
+        end of its output."""
+        while True:
+            try:
+                chunk = os.read(proc.stdout.fileno(), 1 << 16)
+            except BlockingIOError:
+                return True
+            except OSError:
+                return False
+            reader.feed(chunk)
+            if not chunk or reader.full:
+                return False
+            if not drain:
+                return True
+
+    def _start_failure(self, proc, stderr_path):
+        """What the instructor needs to know when a child could not start."""
+        who = f"the sandbox user (uid {self.identity[0]})" if self.identity else "this user"
+        try:
+            tail = stderr_path.read_bytes()[-1500:].decode(errors="replace").strip()
+        except OSError:
+            tail = ""
+        return (f"The grader's sandbox could not start: a child running {self.python} as "
+                f"{who} did not import NumPy and answer within {CHILD_START:.0f} s (exit "
+                f"code {proc.returncode}). No submission code ran; nothing was graded. "
+                "Usually the grader's Python environment is not readable by that user: "
+                "install it where other users can read and execute it (not under a 0700 "
+                "home or temporary folder)." + (f"\n\nThe child said:\n{tail}" if tail else ""))
 
     def reap(self):
         """Kill every process the children left: by descent (we are their subreaper, so
@@ -267,12 +336,14 @@ class Sandbox:
                 time.sleep(0.05)
 
 
-def _end(proc):
-    """Kill a child and everything in its session, and reap it."""
+def _end(proc, keep_output=False):
+    """Kill a child and everything in its session, and reap it (``keep_output``: its
+    output stays open, to be read to its end)."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
-    with contextlib.suppress(OSError):
-        proc.stdin.close()
+    for stream in (proc.stdin,) if keep_output else (proc.stdin, proc.stdout):
+        with contextlib.suppress(OSError):
+            stream.close()
     proc.wait()
 
 
@@ -289,8 +360,8 @@ def _become_subreaper():
         pass
 
 
-def _kill_orphans():
-    """Kill and reap every process adopted by us (we hold no other children by now)."""
+def _kill_orphans(keep=()):
+    """Kill and reap every process adopted by us: all our children but those in ``keep``."""
     me = os.getpid()
     for _ in range(50):
         adopted = []
@@ -299,7 +370,8 @@ def _kill_orphans():
                 fields = (p / "stat").read_text().rsplit(")", 1)[1].split()
             except (OSError, IndexError):
                 continue
-            if p.name.isdigit() and int(fields[1]) == me and fields[0] != "Z":
+            if p.name.isdigit() and int(fields[1]) == me and fields[0] != "Z" \
+                    and int(p.name) not in keep:
                 adopted.append(int(p.name))
         for pid in adopted:
             try:

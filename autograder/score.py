@@ -20,8 +20,16 @@ ANSWER_KEY = DATA / "answers.json"
 QUESTIONS = "questions"   # the GroupScore.optimizer of concept questions
 
 
+VISIBILITIES = ("visible", "after_due_date", "after_published", "hidden")   # Gradescope's
+
+
 def load_rubric():
-    return json.loads(RUBRIC.read_text())
+    rubric = json.loads(RUBRIC.read_text())
+    for key, value in rubric.get("visibility", {}).items():
+        if key not in ("public_cases", "hidden_cases") or value not in VISIBILITIES:
+            raise ValueError(f"{RUBRIC.name}: visibility {key!r}: {value!r} is not one of "
+                             f"{', '.join(VISIBILITIES)} (keys: public_cases, hidden_cases)")
+    return rubric
 
 
 def load_answer_key():

@@ -12,7 +12,7 @@ ANSWER = SOLUTION.read_text()
 
 def outputs(grading, function):
     from autograder.report import case_text
-    return [case_text(c, grading.outcomes[c.id], grading.origins)
+    return [case_text(c, grading.outcomes[c.id], (grading.origins, grading.lines))
             for c in grading.cases if c.function == function and not grading.outcomes[c.id].passed]
 
 
@@ -32,8 +32,8 @@ def _with(replace_old, replace_new):
 
 CASES = {
     "exception": (_with("    if decoupled:\n", "    if decoupled:\n        1 / 0\n"),
-                  "adamw_step", ["raised `ZeroDivisionError: division by zero`", "in _adam_update",
-                                "1 / 0"]),
+                  "adamw_step", ["raised `ZeroDivisionError`: `division by zero`",
+                                 "in _adam_update", "1 / 0"]),
     "returned-none": (_with("    return param - clr * g / (np.sqrt(state[\"sum\"]) + eps)",
                             "    param -= clr * g / (np.sqrt(state[\"sum\"]) + eps)"),
                       "adagrad_step", ["returned `None`", "return the updated parameter"]),
@@ -51,7 +51,7 @@ CASES = {
                             '        state["sum"]'),
                       "adagrad_step", ['no `"step"`', "instead of rebinding"]),
     "sys-exit": (_with("    clr = lr /", "    import sys; sys.exit(3)\n    clr = lr /"),
-                 "adagrad_step", ["raised `SystemExit: 3`"]),
+                 "adagrad_step", ["raised `SystemExit`: `3`"]),
     "nan": (_with("    return param - lr * g\n", "    return param - lr * g / 0.0\n"),
             "sgd_step", ["NaN or inf"]),
 }

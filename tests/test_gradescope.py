@@ -52,7 +52,9 @@ def test_buggy_submission_gets_partial_credit_and_feedback(image):
     data, _, _ = run_autograder(image, buggy_source("adagrad-lr-decay-off-by-one"))
     assert data["score"] == 97
     failed = [t for t in data["tests"] if t["status"] == "failed"]
-    assert [t["name"] for t in failed] == ["Adagrad: lr_decay"]
+    assert [t["name"] for t in failed] == ["Adagrad: lr_decay (public cases)",
+                                           "Adagrad: lr_decay (hidden cases)"]
+    assert [t["visibility"] for t in failed] == ["visible", "after_due_date"]
     assert "Diverged from torch at **step 1**" in failed[0]["output"]
     assert "`adagrad-lr-decay-off-by-one`" in failed[0]["output"]
     assert "adagrad-lr-decay-off-by-one" in failed[0]["tags"]

@@ -256,7 +256,101 @@ def test_a_sandbox_with_nothing_to_run_ends_its_spare_child():
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ResourceWarning)
         with Sandbox() as sandbox:
-            spare, _ = sandbox.spare
+            spare, *_ = sandbox.spare
         gc.collect()
     assert spare.returncode is not None
     assert not [w for w in caught if issubclass(w.category, ResourceWarning)]
+
+
+@root_only
+def test_a_sandbox_that_cannot_start_blames_the_grader_not_the_student(tmp_path):
+    """The grader's NumPy in a folder the sandbox user cannot read (a virtual environment
+    under a 0700 folder, or `sudo make grade` from a 0750 home): no child can start, so
+    nothing is graded and nobody gets a zero."""
+    hidden_env = tmp_path / "private"
+    site = hidden_env / "site"
+    numpy_dir = Path(__import__("numpy").__file__).parent
+    shutil.copytree(numpy_dir, site / "numpy")
+    if (numpy_dir.parent / "numpy.libs").exists():
+        shutil.copytree(numpy_dir.parent / "numpy.libs", site / "numpy.libs")
+    hidden_env.chmod(0o700)
+    out = tmp_path / "results.json"
+    done = subprocess.run([sys.executable, "-m", "autograder", "grade", str(SOLUTION),
+                           "--json", str(out)], cwd=ROOT, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(site)}, timeout=120)
+    assert done.returncode == 3, done.stdout[-2000:] + done.stderr[-2000:]
+    data = json.loads(out.read_text())
+    assert_valid_results(data)
+    assert "score" not in data and data["tests"] == []
+    assert "not with your submission" in data["output"]
+    assert "No module named 'numpy'" in data["extra_data"]["infrastructure_error"]
+    assert "sandbox could not start" in done.stderr
+
+
+HIDDEN_CASES = [c for c in __import__("autograder.cases", fromlist=["x"]).load_cases()
+                if not c.public]
+
+
+def hidden_values():
+    """Every hidden input and expected value, as a leak would print it (repr, and to 8
+    significant digits)."""
+    from autograder import references
+
+    arrays = references.load()
+    shown = set()
+    for case in HIDDEN_CASES:
+        for part in ("inputs", "expected"):
+            for key, value in references.split(arrays, case.id, part).items():
+                if value.dtype.kind == "f" and not key.startswith(("lrs", "mask")):
+                    for x in value[~__import__("numpy").isnan(value)].ravel():
+                        if abs(x) > 1e-6 and x != round(x, 3):   # not 3, 0.5, ...
+                            shown |= {repr(float(x)), f"{x:.8g}"}
+    return shown
+
+
+def test_feedback_carries_no_hidden_input_or_expected_value(tmp_path):
+    """Every channel of student text at once: exception messages made of every array the
+    child can reach, a dtype and state keys named after them, a load warning and a
+    concept answer; and a wrong update, so that diverging cases are reported."""
+    grab = """
+        import gc, numpy as np
+        seen = [grad, param] + [a for a in gc.get_objects() if isinstance(a, np.ndarray)
+                                and a.dtype == np.float64 and a.size]
+        text = " ".join(repr(float(x)) for a in seen[:200] for x in np.ravel(a)[:4])
+    """
+    source = submission(grab + """
+        choice = int(abs(float(np.ravel(grad)[0])) * 1e6) % 4 / 4   # varies, repeatably
+        if choice < 0.25:
+            raise ValueError(text)
+        if choice < 0.5:
+            state.clear()
+            state.update({text[i:i + 40]: 1 for i in range(0, 400, 40)})
+            return param
+        if choice < 0.75:
+            return np.zeros(param.shape, dtype=[(text[:900], "f8")])
+        return param * 1.5 + 1e-3
+    """, load="raise RuntimeError(' '.join(str(v) for v in range(100)))")
+    source += "\nmax_stable_lr = 'x' * 10000\n"
+    data, _ = grade_cli(tmp_path, source)
+    everything = json.dumps(data)
+    leaked = [v for v in hidden_values() if v in everything]
+    assert leaked == []
+    assert len(everything) < 400_000
+
+
+def test_student_text_cannot_change_the_report_structure(tmp_path):
+    payload = "x\\n\\n# Pwned heading\\n> quoted\\n![img](https://example.invalid/a.png)|col|"
+    source = submission(f"""
+        raise RuntimeError("{payload}")
+    """, load=f'raise KeyError("{payload}")')
+    data, _ = grade_cli(tmp_path, source)
+    texts = [data["output"]] + [t["output"] for t in data["tests"]]
+    for text in texts:
+        assert "\n# Pwned" not in text and "\n> quoted" not in text
+        fenced = False
+        for line in text.splitlines():
+            fenced ^= line.startswith("```")
+            if "![img]" in line and not fenced:   # else only inside one inline code span
+                before = line[:line.index("![img]")]
+                assert before.count("`") % 2 == 1, line
+                assert "|col|" not in line

@@ -81,3 +81,39 @@ def test_each_case_trusts_only_its_own_well_formed_frame():
     assert runs[cases[1].id].error == {"kind": "malformed"}    # not a frame
     assert runs[cases[2].id].error == {"kind": "malformed"}    # another case's frame
     assert runs[cases[3].id].error == {"kind": "timeout", "exit_code": None, "seconds": 3.0}
+
+
+def test_children_get_one_visibility_and_each_case_its_own_inputs_only():
+    """Public cases run first, in children that never receive a hidden input; the request
+    holds no array at all; each case's inputs travel in a frame of their own."""
+    from autograder.execute import run_submission
+
+    cases = [c for c in CASES if c.function in ("sgd_step", "adam_step")]
+    arrays = references.load()
+    keys = plan_for(cases, {c.id: references.split(arrays, c.id, "expected") for c in cases})
+    plan = {}
+    for case in cases:
+        plan.setdefault(case.function, []).append((case, keys[case.id]))
+    by_id = {c.id: c for c in cases}
+
+    class Recorder:
+        timeout, runs = 1.0, []
+
+        def limits(self):
+            return {}
+
+        def run(self, functions, make_request, more=False):
+            ids = [i for f in functions for i in functions[f]]
+            request, inputs = make_request(list(functions), True)
+            (meta, request_arrays), = wire.split_frames(request)
+            assert request_arrays == {} and [c["id"] for c in meta["cases"]] == ids
+            for case_id, frame in zip(ids, inputs, strict=True):
+                (_, sent), = wire.split_frames(frame)
+                own = references.split(arrays, case_id, "inputs")
+                assert set(sent) == set(own)
+                assert all(np.array_equal(sent[k], own[k]) for k in own)
+            self.runs.append({by_id[i].public for i in ids})
+            return {f: ([], False, 0) for f in functions}, None
+
+    run_submission("", plan, arrays, Recorder())
+    assert Recorder.runs == [{True}, {False}]

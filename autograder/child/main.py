@@ -1,11 +1,11 @@
 """Run a submission's step functions over a list of cases (in the child process).
 
-Reads one request frame on stdin: the kept submission source and each case's
-function, config and inputs. The source is compiled once; for each case it is
-executed afresh (so module globals never carry over), the step function is driven
-as a torch optimizer would drive its parameters, and one frame goes to the
-original stdout: the trajectory it recorded, and the first error, if any. The
-submission's own prints go to stderr.
+Reads the request on stdin (the kept submission source, each case's function and
+config), then each case's inputs as that case begins. The source is compiled once;
+for each case it is executed afresh (so module globals never carry over), the step
+function is driven as a torch optimizer would drive its parameters, and one frame
+goes to the original stdout: the trajectory it recorded, and the first error, if
+any. The submission's own prints go to stderr.
 """
 
 import ast
@@ -18,7 +18,7 @@ import traceback
 import numpy as np
 
 from . import wire
-from .guard import block_imports
+from .guard import block_imports, private_memory
 from .problems import gradients
 
 FILENAME = "<submission>"
@@ -176,15 +176,6 @@ def unpack_inputs(inputs):
     return unpacked
 
 
-def inputs_by_case(arrays):
-    """``{case id: {rest: array}}`` from the request's ``<case id>/inputs/<rest>`` arrays."""
-    cases = {}
-    for key, value in arrays.items():
-        case_id, _, rest = key.partition("/inputs/")
-        cases.setdefault(case_id, {})[rest] = value
-    return cases
-
-
 LIMITS = {"cpu_seconds": resource.RLIMIT_CPU, "address_space": resource.RLIMIT_AS,
           "file_size": resource.RLIMIT_FSIZE, "processes": resource.RLIMIT_NPROC,
           "open_files": resource.RLIMIT_NOFILE}
@@ -197,10 +188,17 @@ def apply_limits(limits):
 
 
 def main():
-    request = sys.stdin.buffer.read()
+    """The child's side of the conversation: a ready frame once Python and NumPy are up (the
+    parent's proof that the sandbox works, before any submission code exists here); then
+    the request (source, cases, limits); then, for each case, that case's inputs alone,
+    sent by the parent once the previous case has reported, and one frame back."""
+    private_memory()
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # the submission's prints must not reach the frame stream
-    ((meta, arrays),) = wire.split_frames(request)
+    out.write(wire.encode({"ready": True}))
+    out.flush()
+    stdin = sys.stdin.buffer
+    meta, _ = wire.read_frame(stdin)
     apply_limits(meta["limits"])
     block_imports()
     program = Program(meta["source"])
@@ -209,15 +207,16 @@ def main():
                if namespace.get(name, ...) is not ...}   # `x = ...` is the unanswered prompt
     out.write(wire.encode({"load_warnings": warnings, "answers": answers}))
     out.flush()
-    inputs = inputs_by_case(arrays)
+    del namespace
     for case in meta["cases"]:
+        _, inputs = wire.read_frame(stdin)
         namespace, _ = program.load()   # every case starts from a fresh load
         fn = namespace.get(case["function"])
         if not callable(fn):
             trace, done, error = {}, 0, {"kind": "missing-function", "step": 1, "param": None}
         else:
-            trace, done, error = run_case(fn, case, unpack_inputs(inputs.get(case["id"], {})),
-                                          program.lines)
+            trace, done, error = run_case(fn, case, unpack_inputs(inputs), program.lines)
+        del inputs, namespace, fn
         arrays_out = {key: np.stack(values) for key, values in trace.items() if values}
         out.write(wire.encode({"case": case["id"], "completed": done, "error": error},
                               arrays_out))

@@ -75,3 +75,42 @@ def payloads(stream):
 def split_frames(stream):
     """The complete frames in a byte stream, decoded; a truncated tail is dropped."""
     return [decode(payload) for payload in payloads(stream)]
+
+
+def read_frame(stream):
+    """(meta, arrays) of the next frame on a binary stream (blocking); EOFError at its end."""
+    prefix = stream.read(_LENGTH.size)
+    if len(prefix) < _LENGTH.size:
+        raise EOFError("the stream ended")
+    (length,) = _LENGTH.unpack(prefix)
+    payload = stream.read(length)
+    if len(payload) < length:
+        raise EOFError("the stream ended inside a frame")
+    return decode(payload)
+
+
+class FrameReader:
+    """Complete frames of a byte stream fed in pieces, counted as they arrive (each byte
+    looked at once), up to ``limit`` bytes in all."""
+
+    def __init__(self, limit):
+        self.data, self.limit, self.ends = bytearray(), limit, []
+
+    @property
+    def full(self):
+        return len(self.data) >= self.limit
+
+    def feed(self, chunk):
+        self.data += chunk[:max(self.limit - len(self.data), 0)]
+        start = self.ends[-1] if self.ends else 0
+        while start + _LENGTH.size <= len(self.data):
+            (length,) = _LENGTH.unpack_from(self.data, start)
+            if start + _LENGTH.size + length > len(self.data):
+                break
+            start += _LENGTH.size + length
+            self.ends.append(start)
+
+    def payloads(self):
+        """The complete frames so far, undecoded, in order."""
+        view, starts = memoryview(bytes(self.data)), [0] + self.ends[:-1]
+        return [view[s + _LENGTH.size:e] for s, e in zip(starts, self.ends)]

@@ -26,7 +26,7 @@ from .. import late
 from ..extract import SubmissionError
 from ..gradescope import find_submission, internal_error_results
 from ..results import write_atomic
-from ..sandbox import TIMEOUT_PER_SUBMISSION
+from ..sandbox import TIMEOUT_PER_SUBMISSION, Sandbox
 from ..score import QUESTIONS, load_rubric
 
 PACKAGE_PARENT = Path(__file__).resolve().parents[2]
@@ -128,7 +128,10 @@ def progress(done, total, width=30):
 
 
 def run(source, out, jobs=2, regrade=False, timeout=None, show_progress=True):
-    """Grade every submission in ``source`` into ``out``; returns the grade-book rows."""
+    """Grade every submission in ``source`` into ``out``; returns the grade-book rows.
+    Raises SandboxBroken, before grading anyone, if the sandbox cannot run a child here."""
+    with Sandbox() as sandbox:
+        sandbox.check()
     out = Path(out)
     (out / "results").mkdir(parents=True, exist_ok=True)
     rubric = load_rubric()

@@ -1,0 +1,139 @@
+"""Everything a child reports is hostile until rebuilt here (trusted side).
+
+A child's records (the error of a case, the load warnings, the concept answers) are
+rebuilt field by field from what the trusted side can check: a kind it knows, numbers in
+range, names it chose itself (the case's parameters and state keys, the submission's own
+function names), and student text kept only where it helps, capped and stripped of
+control characters. A hidden case keeps no student text at all but an exception's type
+name. Whatever survives is still the student's, so the report prints it through
+``code()``, which no Markdown, HTML or table structure survives.
+"""
+
+import math
+import re
+
+KINDS = {"exception", "returned-none", "not-an-array", "dtype", "shape", "grad-mutated",
+         "missing-state-key", "missing-function"}
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_.]{0,59}")
+DTYPE = re.compile(r"[a-z]{1,10}[0-9]{0,3}")
+MESSAGE_CHARS = 200      # of an exception's or a load warning's message (public cases only)
+KEY_CHARS, KEYS_SHOWN = 30, 10
+ANSWER_CHARS = 60
+FRAMES_SHOWN = 6
+LINE_CHARS = 120
+
+
+def text(value, limit):
+    """A string's first ``limit`` characters, control characters made spaces; None if
+    ``value`` is not a string."""
+    if not isinstance(value, str):
+        return None
+    cut = value[:limit] + ("…" if len(value) > limit else "")
+    return "".join(" " if ord(c) < 32 or 0x7f <= ord(c) < 0xa0 else c for c in cut)
+
+
+def code(value, limit=MESSAGE_CHARS):
+    """Student text as one inline code span: one line, capped, no backtick to close it, no
+    table bar. Markdown renders it literally and HTML never sees a tag."""
+    shown = (text(str(value), limit) or "").replace("`", "'").replace("|", "¦").strip()
+    return f"`{shown}`" if shown else "``"
+
+
+def source_line(value):
+    """A line of the student's own source, safe inside a fenced code block."""
+    return (text(value, LINE_CHARS) or "").replace("```", "'''")
+
+
+def _int(value, low, high):
+    ok = isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+    return value if ok else None
+
+
+def _identifier(value, default):
+    return value if isinstance(value, str) and IDENTIFIER.fullmatch(value) else default
+
+
+def frames(raw, line_count, names):
+    """[(line, function name)] of a traceback, lines within the source, names among the
+    submission's own functions (others shown as "?")."""
+    kept = []
+    for frame in raw if isinstance(raw, list) else []:
+        line = _int(frame[0], 1, line_count) if isinstance(frame, list) and frame else None
+        if line:
+            name = frame[1] if len(frame) > 1 and frame[1] in names else "?"
+            kept.append((line, name))
+    return kept[-FRAMES_SHOWN:]
+
+
+def _shape(value):
+    ok = isinstance(value, list) and len(value) <= 32 and all(
+        _int(n, 0, 10**9) is not None for n in value)
+    return tuple(value) if ok else None
+
+
+def error(raw, case, keys, line_count, names):
+    """A case's error record rebuilt (``keys``: {param: {"shape", "keys"}}), or None."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or raw.get("kind") not in KINDS:
+        return {"kind": "malformed"}
+    kind, out = raw["kind"], {"kind": raw["kind"]}
+    step = _int(raw.get("step"), 1, case.steps)
+    param = raw.get("param") if raw.get("param") in keys else None
+    if step and param:
+        out.update(step=step, param=param)
+    if kind == "exception":
+        out["type"] = _identifier(raw.get("type"), "Exception")
+        out["frames"] = frames(raw.get("frames"), line_count, names)
+        if case.public:
+            out["message"] = text(raw.get("message"), MESSAGE_CHARS) or ""
+    elif kind == "returned-none":
+        out["state_empty"] = raw.get("state_empty") is True
+    elif kind in ("not-an-array", "dtype", "shape"):
+        entries = keys.get(param, {}).get("keys", [])
+        allowed = {"the returned parameter", *(f'state["{k}"]' for k in entries)}
+        out["what"] = raw.get("what") if raw.get("what") in allowed else "a returned value"
+        out["type"] = _identifier(raw.get("type"), "object")
+        if kind == "dtype":
+            dtype = raw.get("dtype")
+            out["dtype"] = dtype if isinstance(dtype, str) and DTYPE.fullmatch(dtype) \
+                else "not float64"
+        if kind == "shape":
+            got, expected = _shape(raw.get("got")), _shape(raw.get("expected"))
+            if got is None or expected is None:
+                return {"kind": "malformed"}
+            out.update(got=list(got), expected=list(expected))
+    elif kind == "missing-state-key":
+        if raw.get("key") not in keys.get(param, {}).get("keys", []):
+            return {"kind": "malformed"}
+        present = raw.get("present") if isinstance(raw.get("present"), list) else []
+        out["key"] = raw["key"]
+        out["present_count"] = len(present)
+        if case.public:
+            out["present"] = [text(k, KEY_CHARS) for k in present[:KEYS_SHOWN]
+                              if isinstance(k, str)]
+    return out
+
+
+def warnings(raw, line_count, names):
+    """The load warnings rebuilt: line, exception type, capped message, frames, import."""
+    kept = []
+    for w in raw if isinstance(raw, list) else []:
+        if isinstance(w, dict) and _int(w.get("line"), 1, line_count):
+            kept.append({"line": w["line"], "type": _identifier(w.get("type"), "Exception"),
+                         "message": text(w.get("message"), MESSAGE_CHARS) or "",
+                         "frames": frames(w.get("frames"), line_count, names),
+                         "import": w.get("import") is True})
+    return kept[:50]
+
+
+def answers(raw, asked):
+    """The concept answers asked for: a finite float, or the start of a repr."""
+    kept = {}
+    for name in asked:
+        value = raw.get(name) if isinstance(raw, dict) else None
+        if isinstance(value, float):
+            kept[name] = value if math.isfinite(value) else repr(value)
+        elif isinstance(value, str):
+            kept[name] = text(value, ANSWER_CHARS)
+    return kept
