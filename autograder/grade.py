@@ -30,6 +30,7 @@ class Grading:
     lines: list = field(default_factory=list)       # the kept source, line by line
     seconds: float = 0.0
     sandbox_notes: list = field(default_factory=list)  # for the instructor, not the student
+    sandbox_user: str = None                            # the user children ran as, if any
     answers: dict = field(default_factory=dict)        # concept answers as the child saw them
 
     @property
@@ -78,16 +79,14 @@ def diagnose_shown(cases, outcomes, runs, expected, public_only):
 
 
 def grade(path, public_only=False, timeout=TIMEOUT_PER_FUNCTION, diagnosis=True,
-          exclusive=False, functions=None, cells=None, sandbox=None):
+          functions=None, cells=None, sandbox=None):
     """Grade one submission file (or, with ``cells``, [(label, code)] from a live session).
 
     ``functions`` limits grading to those step functions (a notebook check).
-    ``exclusive``: this is the only grading on the machine (Gradescope), so every process
-    of the sandbox user may be killed at the end.
     ``sandbox``: an entered ``Sandbox`` to run in (its child may already be starting);
-    without it, one is made with ``timeout`` and ``exclusive``."""
+    without it, one is made with ``timeout``."""
     if sandbox is None:
-        with Sandbox(timeout=timeout, exclusive=exclusive) as sandbox:
+        with Sandbox(timeout=timeout) as sandbox:
             return grade(path, public_only, diagnosis=diagnosis, functions=functions,
                          cells=cells, sandbox=sandbox)
     started = time.monotonic()
@@ -127,4 +126,5 @@ def grade(path, public_only=False, timeout=TIMEOUT_PER_FUNCTION, diagnosis=True,
     return Grading(str(path), public_only, cases, outcomes, scores, rubric, warnings,
                    origins=kept.origins, lines=kept.source.splitlines(),
                    seconds=time.monotonic() - started, sandbox_notes=sandbox.notes,
+                   sandbox_user=sandbox.user,
                    answers=loaded.answers)

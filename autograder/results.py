@@ -88,6 +88,7 @@ def results(grading):
             "failing_cases": failing,
             "misconceptions": misconceptions_of(grading, grading.cases),
             "sandbox_notes": grading.sandbox_notes,
+            "sandbox_user": grading.sandbox_user,
             "versions": {"python": platform.python_version(), "numpy": np.__version__},
         },
     }

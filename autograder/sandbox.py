@@ -22,12 +22,14 @@ start-up overlap the grader's own work. Each child:
 
 import contextlib
 import ctypes
+import fcntl
 import importlib.util
 import os
 import pwd
 import select
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -43,7 +45,13 @@ BOOT = ("import sys; sys.path[:0] = [sys.argv[1]]; "
         "from autograder.child.main import main; main()")
 TIMEOUT_PER_FUNCTION = 20.0   # wall-clock seconds for all of one function's cases
 TIMEOUT_PER_SUBMISSION = 120.0
-SANDBOX_USER = "olab-sandbox"
+# Children run as one of these users, each held by one grading at a time (a lock file in
+# LOCKS): concurrent gradings, whoever starts them, never share one.
+SANDBOX_USERS = tuple(f"olab-sandbox-{i}" for i in range(8))
+LOCKS = Path("/var/lib/olab-sandbox")
+CLAIM_WAIT = 120.0             # seconds to wait for a free sandbox user
+# World-writable places a sandbox user can leave files in; emptied of them after a grading.
+SCRATCH = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")
 LIMITS = {
     "address_space": 512 * 2**20,  # two children + the grader fit in Gradescope's 768 MB
     "file_size": 16 * 2**20,
@@ -58,10 +66,30 @@ class SandboxBroken(Exception):
     The message is for the instructor."""
 
 
-def sandbox_identity(user=SANDBOX_USER):
-    """(uid, gid) to run children as: the sandbox user when we are root, else None."""
-    if os.geteuid() != 0:
-        return None
+def claim_user():
+    """(a sandbox user no other grading on this machine holds, its lock's file descriptor);
+    the lock lasts until the descriptor is closed, or this process ends."""
+    LOCKS.mkdir(mode=0o700, exist_ok=True)
+    info = os.lstat(LOCKS)
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != 0 or info.st_mode & 0o022:
+        raise SandboxBroken(f"{LOCKS} must be a folder of root's that others cannot write")
+    deadline = time.monotonic() + CLAIM_WAIT
+    while True:
+        for name in SANDBOX_USERS:
+            fd = os.open(LOCKS / f"{name}.lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return name, fd
+            except BlockingIOError:
+                os.close(fd)
+        if time.monotonic() > deadline:
+            raise SandboxBroken(f"all {len(SANDBOX_USERS)} sandbox users stayed busy for "
+                                f"{CLAIM_WAIT:.0f} s: too many gradings at once")
+        time.sleep(0.1)
+
+
+def sandbox_identity(user):
+    """(uid, gid) of a sandbox user, created if it does not exist yet (we are root)."""
     try:
         entry = pwd.getpwnam(user)
     except KeyError:
@@ -70,7 +98,8 @@ def sandbox_identity(user=SANDBOX_USER):
         try:
             entry = pwd.getpwnam(user)
         except KeyError:
-            entry = pwd.getpwnam("nobody")
+            raise SandboxBroken(f"the sandbox user {user} does not exist and could not be "
+                                "created (useradd)") from None
     return entry.pw_uid, entry.pw_gid
 
 
@@ -113,26 +142,26 @@ def _owner(proc_dir):
 class Sandbox:
     """A prepared place to run children: ``with Sandbox() as box: box.run(...)``."""
 
-    def __init__(self, user=SANDBOX_USER, timeout=TIMEOUT_PER_FUNCTION,
-                 budget=TIMEOUT_PER_SUBMISSION, exclusive=False):
-        """``exclusive``: no other grading uses the sandbox user meanwhile (Gradescope runs
-        one submission per machine), so every process of that user may be killed."""
-        self.identity = sandbox_identity(user)
-        self.exclusive = exclusive
-        self.python = child_interpreter(self.identity)
+    def __init__(self, timeout=TIMEOUT_PER_FUNCTION, budget=TIMEOUT_PER_SUBMISSION):
+        self.timeout, self.budget = timeout, budget
+        self.user, self.identity, self.lock = None, None, None
         self.notes = []  # for the instructor: how isolated the children were
+
+    def __enter__(self):
+        _become_subreaper()
+        if os.geteuid() == 0:
+            self.user, self.lock = claim_user()
+            self.identity = sandbox_identity(self.user)
+            self.reap()               # whatever a crashed grading may have left as this user
+        self.python = child_interpreter(self.identity)
         if not self.identity:
             self.notes.append("not running as root: children ran as the grading user, "
                               "without the sandbox user's file protections")
         elif not self.python:
-            self.notes.append(f"the sandbox user cannot execute {sys.executable}: children ran "
-                              "as root (install Python where other users can run it)")
-            self.identity, self.python = None, sys.executable
-        self.timeout, self.budget = timeout, budget
-
-    def __enter__(self):
-        _become_subreaper()
-        if self.identity:
+            raise SandboxBroken(f"the sandbox user cannot execute {sys.executable} nor a "
+                                "Python of the same version in /usr/bin or /usr/local/bin: "
+                                "install Python where other users can run it")
+        else:
             for path in PROTECTED:
                 if path.exists():
                     os.chmod(path, 0o700)
@@ -148,6 +177,9 @@ class Sandbox:
         for name in ("numpy", "numpy.libs"):
             if (numpy_dir.parent / name).exists():
                 (self.site / name).symlink_to(numpy_dir.parent / name)
+        seccomp = importlib.util.find_spec("pyseccomp")   # the child's network filter
+        if seccomp and seccomp.origin:
+            (self.site / "pyseccomp.py").symlink_to(Path(seccomp.origin).resolve())
         self.work.mkdir()
         os.chmod(self.root, 0o755)
         if self.identity:
@@ -162,6 +194,9 @@ class Sandbox:
             self.spare = None
         self.reap()
         shutil.rmtree(self.root, ignore_errors=True)
+        if self.lock is not None:
+            os.close(self.lock)
+            self.lock = None
 
     def limits(self):
         processes = (CHILD_PROCESSES if self.identity
@@ -237,6 +272,16 @@ class Sandbox:
         self.spare = self.spare or self._spawn()
         self._wait_ready(*self.spare)
 
+    def _note_ready(self, reader):
+        """What the child said of itself before any submission code ran (so it is the
+        child's own word, not the submission's): whether its network filter is in place."""
+        from .child import wire
+
+        meta, _ = wire.decode(reader.payloads()[0])
+        note = meta.get("network") if isinstance(meta, dict) else "an unreadable ready frame"
+        if note and str(note) not in self.notes:
+            self.notes.append(str(note))
+
     def _wait_ready(self, proc, stderr_path, reader, spawned):
         while not reader.ends:
             ended = select.select([proc.stdout], [], [], 0.05)[0] and not self._read(proc, reader)
@@ -255,6 +300,7 @@ class Sandbox:
             self.spare = self._spawn()
         proc, _, reader, _ = child
         self._wait_ready(*child)
+        self._note_ready(reader)
         pending, queued, timed_out = request, 0, False
         current, since = order[0] if order else None, time.monotonic()
         while True:
@@ -323,17 +369,48 @@ class Sandbox:
 
     def reap(self):
         """Kill every process the children left: by descent (we are their subreaper, so
-        double-forked daemons stay our descendants) and, when exclusive, by user."""
+        double-forked daemons stay our descendants) and, as root, every process of the
+        sandbox user, which this grading alone holds; then delete every file that user
+        left in the machine's scratch folders."""
         _kill_orphans()
-        if self.identity and self.exclusive:
-            for _ in range(10):
-                if not _processes_of(self.identity[0]):
-                    break
-                subprocess.run([self.python, "-I", "-S", "-c",
-                                "import os, signal; os.kill(-1, signal.SIGKILL)"],
-                               user=self.identity[0], group=self.identity[1],
-                               extra_groups=[], check=False)
-                time.sleep(0.05)
+        if not self.identity:
+            return
+        uid, gid = self.identity
+        for _ in range(10):
+            if not _processes_of(uid):
+                break
+            subprocess.run([self.python, "-I", "-S", "-c",
+                            "import os, signal; os.kill(-1, signal.SIGKILL)"],
+                           user=uid, group=gid, extra_groups=[], check=False)
+            time.sleep(0.05)
+        for top in SCRATCH:
+            _remove_files_of(uid, top)
+
+
+def _remove_files_of(uid, top):
+    """Delete everything below ``top`` that ``uid`` owns. It can only have written into
+    folders anyone may write to, so only those are searched (not the thousands of files
+    below other users' folders); links are removed, never followed, and none of its
+    processes is left to race us."""
+    folders = [top]
+    while folders:
+        try:
+            entries = list(os.scandir(folders.pop()))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                info = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            if info.st_uid == uid:
+                if stat.S_ISDIR(info.st_mode):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                else:
+                    with contextlib.suppress(OSError):
+                        os.unlink(entry.path)
+            elif stat.S_ISDIR(info.st_mode) and info.st_mode & 0o002:
+                folders.append(entry.path)
 
 
 def _end(proc, keep_output=False):

@@ -78,7 +78,7 @@ def peak_tree_rss(proc, interval=0.01):
     import pwd
 
     try:
-        sandbox_uid = pwd.getpwnam("olab-sandbox").pw_uid
+        sandbox_uid = pwd.getpwnam("olab-sandbox-0").pw_uid   # the one Gradescope's image has
     except KeyError:
         sandbox_uid = None
     page = os.sysconf("SC_PAGE_SIZE")

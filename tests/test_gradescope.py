@@ -8,7 +8,7 @@ import time
 import zipfile
 
 import pytest
-from conftest import SKELETON, SOLUTION, assert_valid_results
+from conftest import SKELETON, SOLUTION, assert_valid_results, sandbox_processes
 
 from benchmarks.image import Image
 from examples.bugs import buggy_source
@@ -97,6 +97,5 @@ def adam_step(param, grad, state, **hyper):
         == stored
     time.sleep(1.0)   # a surviving daemon would have rewritten results.json by now
     assert json.loads((root / "results" / "results.json").read_text()) == data
-    leftover = subprocess.run(["pgrep", "-u", "olab-sandbox"], capture_output=True, text=True)
-    assert leftover.stdout == ""
+    assert sandbox_processes(data) == []
     assert seconds < 30

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SOLUTION, WITHOUT_SGD, assert_valid_results
+from conftest import ROOT, SOLUTION, WITHOUT_SGD, assert_valid_results, sandbox_processes
 
 from autograder.sandbox import Sandbox
 
@@ -149,7 +149,9 @@ def test_reads_hidden_references_and_prints_them(tmp_path):
 
 
 def test_leaves_a_background_process(tmp_path):
-    shared = Path(tempfile.mkdtemp(prefix="olab-daemon-"))   # a place the sandbox user can write
+    # A place the sandbox user can write, outside the scratch folders the grader empties.
+    (ROOT / "build").mkdir(exist_ok=True)
+    shared = Path(tempfile.mkdtemp(prefix="olab-daemon-", dir=ROOT / "build"))
     os.chmod(shared, 0o777)
     marker = shared / "daemon-alive"
     data, _ = grade_cli(tmp_path, submission(f"""
@@ -208,8 +210,7 @@ def test_fork_bomb(tmp_path):
     assert data["score"] == WITHOUT_SGD
     assert seconds < 30
     if os.geteuid() == 0:
-        left = subprocess.run(["pgrep", "-u", "olab-sandbox"], capture_output=True, text=True)
-        assert left.stdout == ""
+        assert sandbox_processes(data) == []
 
 
 def test_imports_a_library_that_implements_the_answer(tmp_path):
@@ -354,3 +355,99 @@ def test_student_text_cannot_change_the_report_structure(tmp_path):
                 before = line[:line.index("![img]")]
                 assert before.count("`") % 2 == 1, line
                 assert "|col|" not in line
+
+
+NETWORK_ATTACK = """
+    import _socket
+    for kind in (_socket.SOCK_STREAM, _socket.SOCK_DGRAM):
+        try:
+            s = _socket.socket(_socket.AF_INET, kind)     # past socket.socket's own message
+            s.settimeout(1)
+            s.connect(("127.0.0.1", {port}))
+            s.send(b"leaked")
+            s.close()
+        except OSError:
+            pass
+    import socket
+    socket.create_connection(("127.0.0.1", {port}), timeout=1)
+"""
+
+
+def listener():
+    """A TCP and a UDP socket on one loopback port, and a function that says what reached
+    them (bounded: it only reads what is already there)."""
+    import socket as sockets
+
+    tcp = sockets.socket()
+    tcp.bind(("127.0.0.1", 0))
+    tcp.listen(8)
+    tcp.setblocking(False)
+    port = tcp.getsockname()[1]
+    udp = sockets.socket(sockets.AF_INET, sockets.SOCK_DGRAM)
+    udp.bind(("127.0.0.1", port))
+    udp.setblocking(False)
+
+    def received():
+        got = []
+        for _ in range(100):
+            try:
+                conn, _ = tcp.accept()
+                conn.settimeout(0.2)
+                got.append(conn.recv(64) or b"(connected)")
+                conn.close()
+            except (BlockingIOError, TimeoutError):
+                break
+        while True:
+            try:
+                got.append(udp.recv(64))
+            except BlockingIOError:
+                break
+        tcp.close()
+        udp.close()
+        return got
+    return port, received
+
+
+def test_no_network_in_the_child(tmp_path):
+    port, received = listener()
+    data, _ = grade_cli(tmp_path, submission(NETWORK_ATTACK.format(port=port)))
+    assert received() == []
+    assert data["score"] == WITHOUT_SGD
+    assert "network access is blocked while grading" in sgd_output(data)
+    assert not any("network" in n for n in data["extra_data"]["sandbox_notes"])
+
+
+def test_grading_works_without_seccomp_and_says_so(tmp_path, monkeypatch):
+    """Where libseccomp or pyseccomp is missing, grading still works, and the instructor's
+    notes say the network is open (the attack then gets through: the filter is the
+    defence)."""
+    import importlib.util
+
+    from autograder import sandbox
+    from autograder.grade import grade
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(sandbox.importlib.util, "find_spec",
+                        lambda name, *a: None if name == "pyseccomp" else real(name, *a))
+    port, received = listener()
+    path = tmp_path / "attack.py"
+    path.write_text(submission(NETWORK_ATTACK.format(port=port)))
+    grading = grade(path, timeout=3)
+    assert grading.points == WITHOUT_SGD
+    assert any("no network filter" in n for n in grading.sandbox_notes)
+    assert received()
+
+
+@root_only
+def test_files_a_submission_leaves_do_not_outlive_its_grading(tmp_path):
+    names = [f"/tmp/olab-left-{os.getpid()}", f"/dev/shm/olab-left-{os.getpid()}",
+             f"/tmp/olab-left-dir-{os.getpid()}"]
+    data, _ = grade_cli(tmp_path, submission(f"""
+        import os
+        for name in {names[:2]!r}:
+            open(name, "w").write("hidden inputs, for the next grading")
+        os.makedirs({names[2]!r} + "/deep", exist_ok=True)
+        open({names[2]!r} + "/deep/x", "w").write("more")
+    """))
+    assert data["score"] == WITHOUT_SGD
+    assert [n for n in names if os.path.lexists(n)] == []

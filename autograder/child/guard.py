@@ -6,9 +6,14 @@
 * ``private_memory``: on Linux, make this process non-dumpable, so another process of the
   same user (another grading's child, a daemon left behind) can neither attach to it nor
   read its memory through ``/proc/<pid>/mem``.
+* ``no_network``: on Linux with libseccomp (through ``pyseccomp``), a seccomp filter that
+  refuses every socket but a Unix one, for this process and every process it starts;
+  ``socket.socket`` then says why in plain words.
 """
 
 import ctypes
+import errno
+import socket
 import sys
 
 BLOCKED = frozenset({
@@ -42,3 +47,31 @@ def private_memory():
         return ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0
     except (OSError, AttributeError, TypeError):
         return False
+
+
+NETWORK_MESSAGE = "network access is blocked while grading: the lab needs none"
+
+
+def no_network():
+    """Install the filter; None if it is in place, else why not (for the instructor)."""
+    try:
+        import pyseccomp
+    except Exception as exc:  # noqa: BLE001 - not installed, or no libseccomp on this system
+        return f"no network filter in the child ({type(exc).__name__}: {exc})"
+    try:
+        rules = pyseccomp.SyscallFilter(pyseccomp.ALLOW)
+        rules.add_rule(pyseccomp.ERRNO(errno.EACCES), "socket",
+                       pyseccomp.Arg(0, pyseccomp.NE, socket.AF_UNIX))
+        rules.add_rule(pyseccomp.ERRNO(errno.ENOSYS), "io_uring_setup")
+        rules.load()
+    except Exception as exc:  # noqa: BLE001 - e.g. a kernel or container that refuses it
+        return f"no network filter in the child ({type(exc).__name__}: {exc})"
+
+    class BlockedSocket(socket.socket):
+        def __init__(self, family=socket.AF_INET, *args, **kwargs):
+            if family != socket.AF_UNIX:
+                raise PermissionError(errno.EACCES, NETWORK_MESSAGE)
+            super().__init__(family, *args, **kwargs)
+
+    socket.socket = BlockedSocket
+    return None

@@ -18,7 +18,7 @@ import traceback
 import numpy as np
 
 from . import wire
-from .guard import block_imports, private_memory
+from .guard import block_imports, no_network, private_memory
 from .problems import gradients
 
 FILENAME = "<submission>"
@@ -193,9 +193,10 @@ def main():
     the request (source, cases, limits); then, for each case, that case's inputs alone,
     sent by the parent once the previous case has reported, and one frame back."""
     private_memory()
+    network = no_network()
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # the submission's prints must not reach the frame stream
-    out.write(wire.encode({"ready": True}))
+    out.write(wire.encode({"ready": True, "network": network}))
     out.flush()
     stdin = sys.stdin.buffer
     meta, _ = wire.read_frame(stdin)

@@ -9,7 +9,8 @@ fi
 # The lean grading runtime: NumPy and nbformat, pinned. No torch: references are precomputed.
 "$PYTHON" -m pip install --no-cache-dir --disable-pip-version-check \
   -r "$ROOT/source/requirements.txt"
-# Student code runs as this user, which can read neither the references nor the results.
-id olab-sandbox >/dev/null 2>&1 || \
-  useradd --system --no-create-home --shell /usr/sbin/nologin olab-sandbox
+# Student code runs as this user, which can read neither the references nor the results
+# (the grader creates more, olab-sandbox-1 to -7, only if gradings run side by side).
+id olab-sandbox-0 >/dev/null 2>&1 || \
+  useradd --system --no-create-home --shell /usr/sbin/nologin olab-sandbox-0
 chmod 700 "$ROOT/source/autograder/data"
