@@ -21,6 +21,10 @@ def cmd_grade(args):
         with Sandbox(timeout=args.timeout or TIMEOUT_PER_FUNCTION) as sandbox:
             from .grade import grade
 
+            if args.path == "-":
+                from .extract import SUBMISSION_VARIABLE
+
+                args.path = os.environ[SUBMISSION_VARIABLE]
             grading = grade(args.path, public_only=args.public_only, sandbox=sandbox)
     except SandboxBroken as exc:  # the machine's fault, not the submission's: no grade
         from .gradescope import infrastructure_error_results
@@ -113,7 +117,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m autograder")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("grade", help="grade one .ipynb, .py or otter export .zip")
-    p.add_argument("path")
+    p.add_argument("path", help="the file, or - for the file $AUTOGRADER_SUBMISSION names")
     p.add_argument("--json", metavar="OUT", help="write Gradescope results.json here")
     p.add_argument("--public-only", action="store_true", help="grade the public cases only")
     p.add_argument("--timeout", type=float,

@@ -68,13 +68,13 @@ def run_submission(source, plan, arrays, sandbox, answers=()):
     parts = [{f: cases for f, cases in part.items() if cases} for part in parts]
     parts = [part for i, part in enumerate(parts) if part or (i == 0 and answers)]
     runs, head = {}, None
-    for i, part in enumerate(parts):
+    for part in parts:
         def make_request(names, first, part=part, asked=answers if head is None else ()):
             return request_for(source, [c for f in names for c in part[f]], arrays,
                                sandbox.limits(), asked if first else ())
 
         outcome, loaded_frame = sandbox.run({f: [c.id for c, _ in part[f]] for f in part},
-                                            make_request, more=i + 1 < len(parts))
+                                            make_request)
         head = head or loaded_frame
         for function, cases in part.items():
             runs.update(collect(cases, *outcome[function], sandbox.timeout, source))

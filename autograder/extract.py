@@ -10,14 +10,28 @@ costs that cell only.
 """
 
 import ast
+import errno
+import io
 import json
+import os
+import stat
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .child.guard import BLOCKED
+from .untrusted import code as shown
 
 SUFFIXES = (".ipynb", ".py")
+# `python -m autograder grade -` grades the file this variable names (batch grading passes
+# paths so, out of the command line, which every user of the machine can read).
+SUBMISSION_VARIABLE = "AUTOGRADER_SUBMISSION"
+# Read no more than this: a notebook with its plots, or a zip of one, is a few MB.
+MAX_FILE_BYTES = 32 * 2**20
+MAX_ZIP_ENTRIES = 10_000
+# Parse no more than this much code (the lab's own notebook has about 30 KB).
+MAX_CODE_CHARS = 512 * 2**10
+MAX_CELLS = 2_000
 
 
 class SubmissionError(Exception):
@@ -38,41 +52,83 @@ class Extracted:
 def read_cells(path):
     """[(label, code)] of a ``.py``, ``.ipynb``, or a ``.zip`` holding one of them."""
     path = Path(path)
-    if path.suffix == ".zip":
-        return _cells_from_zip(path)
-    if path.suffix not in SUFFIXES:
-        raise SubmissionError(f"`{path.name}` is not a notebook (.ipynb) or Python file (.py).")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise SubmissionError(f"`{path.name}` could not be read ({exc.strerror}).") from None
-    return _cells(path.name, data)
+    if path.suffix not in SUFFIXES + (".zip",):
+        raise SubmissionError(f"{shown(path.name)} is not a notebook (.ipynb) or Python file "
+                              "(.py).")
+    data = read_file(path)
+    return _cells_from_zip(path.name, data) if path.suffix == ".zip" else _cells(path.name, data)
 
 
-def _cells_from_zip(path):
+def read_file(path):
+    """The bytes of a submission file, refusing a symbolic link (it could point at another
+    student's file or at the answer key), anything but a regular file, and more than
+    MAX_FILE_BYTES, before reading."""
+    if os.path.islink(path):          # (O_NOFOLLOW below says so too, where it exists)
+        raise SubmissionError(f"{shown(path.name)} is a symbolic link, not a file: submit the "
+                              "file itself.")
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
-        with zipfile.ZipFile(path) as zf:
-            names = [n for n in zf.namelist() if n.endswith(SUFFIXES)
-                     and not n.startswith("__MACOSX") and "/." not in "/" + n]
-            if not names:
-                raise SubmissionError(f"`{path.name}` holds no .ipynb or .py file.")
-            name = sorted(names, key=lambda n: (not n.endswith(".ipynb"), n.count("/"), n))[0]
-            return _cells(name, zf.read(name))
-    except zipfile.BadZipFile:
-        raise SubmissionError(f"`{path.name}` is not a valid zip file.") from None
+        fd = os.open(path, flags)
     except OSError as exc:
-        raise SubmissionError(f"`{path.name}` could not be read ({exc.strerror}).") from None
+        if exc.errno == errno.ELOOP:
+            raise SubmissionError(f"{shown(path.name)} is a symbolic link, not a file: submit "
+                                  "the file itself.") from None
+        raise SubmissionError(f"{shown(path.name)} could not be read ({exc.strerror}).") from None
+    with os.fdopen(fd, "rb") as f:
+        info = os.fstat(f.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise SubmissionError(f"{shown(path.name)} is not a regular file.")
+        data = f.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise SubmissionError(f"{shown(path.name)} is larger than {MAX_FILE_BYTES >> 20} MB: "
+                              "clear the notebook's outputs (Kernel > Restart & Clear "
+                              "Output) and submit it again.")
+    return data
+
+
+def _cells_from_zip(zip_name, data):
+    """The cells of the notebook (else the .py file) in a zip, its sizes checked in the
+    zip's directory before anything is unpacked."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            infos = zf.infolist()
+            if len(infos) > MAX_ZIP_ENTRIES:
+                raise SubmissionError(f"{shown(zip_name)} holds more than {MAX_ZIP_ENTRIES} "
+                                      "files.")
+            found = [i for i in infos if i.filename.endswith(SUFFIXES)
+                     and not i.filename.startswith("__MACOSX") and "/." not in "/" + i.filename]
+            if not found:
+                raise SubmissionError(f"{shown(zip_name)} holds no .ipynb or .py file.")
+            info = sorted(found, key=lambda i: (not i.filename.endswith(".ipynb"),
+                                                i.filename.count("/"), i.filename))[0]
+            if info.file_size > MAX_FILE_BYTES:
+                raise SubmissionError(f"{shown(info.filename)} in {shown(zip_name)} is larger "
+                                      f"than {MAX_FILE_BYTES >> 20} MB.")
+            with zf.open(info) as member:
+                return _cells(info.filename, member.read(MAX_FILE_BYTES + 1)[:MAX_FILE_BYTES])
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError,
+            NotImplementedError, RuntimeError):
+        raise SubmissionError(f"{shown(zip_name)} is not a valid zip file.") from None
+    except OSError as exc:
+        raise SubmissionError(f"{shown(zip_name)} could not be read ({exc.strerror}).") from None
 
 
 def _cells(name, data):
     text = data.decode("utf-8", errors="replace")
     if not name.endswith(".ipynb"):
-        return [(None, text)]
-    try:
-        cells = _notebook_cells(text)
-    except Exception as exc:  # noqa: BLE001 - any malformed notebook
-        raise SubmissionError(f"`{name}` could not be read as a notebook ({exc}).") from None
-    return [(f"cell {i}", source) for i, (kind, source) in enumerate(cells, 1) if kind == "code"]
+        cells = [(None, text)]
+    else:
+        try:
+            cells = [(f"cell {i}", source) for i, (kind, source)
+                     in enumerate(_notebook_cells(text), 1) if kind == "code"]
+        except Exception as exc:  # noqa: BLE001 - any malformed notebook
+            raise SubmissionError(f"{shown(name)} could not be read as a notebook "
+                                  f"({shown(exc)}).") from None
+    if len(cells) > MAX_CELLS or sum(len(c) for _, c in cells) > MAX_CODE_CHARS:
+        raise SubmissionError(f"{shown(name)} has more than {MAX_CODE_CHARS >> 10} KB of code "
+                              f"(or {MAX_CELLS} code cells): far more than the lab needs. "
+                              "Submit the lab notebook itself.")
+    return cells
 
 
 def _notebook_cells(text):
@@ -84,7 +140,9 @@ def _notebook_cells(text):
         import nbformat
 
         nb = nbformat.reads(text, as_version=4)
-    return [(c["cell_type"], "".join(c["source"])) for c in nb["cells"]]
+    cells = [(c["cell_type"], c["source"]) for c in nb["cells"]]
+    return [(kind, source if isinstance(source, str) else "".join(source))
+            for kind, source in cells]
 
 
 def _without_magics(code):
@@ -161,8 +219,13 @@ def extract_cells(cells, answer_names=()):
             place = f"{label}, line {getattr(exc, 'lineno', '?')}" if label else \
                 f"line {getattr(exc, 'lineno', '?')}"
             result.warnings.append(
-                f"Syntax error in {place}: {getattr(exc, 'msg', exc)}. Nothing in "
+                f"Syntax error in {place}: {shown(getattr(exc, 'msg', exc))}. Nothing in "
                 f"{label or 'the file'} could be graded; fix it and resubmit.")
+            continue
+        except (RecursionError, MemoryError):
+            result.warnings.append(
+                f"{label or 'The file'} is nested too deeply for Python to read; nothing in it "
+                "could be graded.")
             continue
         # (every form imported_modules finds spells "import": most cells need no walk)
         for module, line in imported_modules(tree) if "import" in code else ():
@@ -186,7 +249,13 @@ def extract_cells(cells, answer_names=()):
         for text, origin in chunk:
             result.origins.append(origin)
             result.source += text + "\n"
-    for node in ast.parse(result.source).body:
+    try:
+        tree = ast.parse(result.source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        raise SubmissionError("The code kept for grading could not be read back (a cell's "
+                              "statements may only parse together with the code around "
+                              "them).") from None
+    for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             result.functions[node.name] = node
         elif isinstance(node, (ast.Assign, ast.AnnAssign)) and not (

@@ -1,6 +1,7 @@
 """Gradescope's ``results.json`` from a grading, written atomically (trusted side)."""
 
 import json
+import math
 import os
 import platform
 import tempfile
@@ -94,14 +95,26 @@ def results(grading):
     }
 
 
+def json_safe(value):
+    """``value`` with every non-finite float made a string: JSON has no NaN."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    return value
+
+
 def write_atomic(path, data):
-    """Write JSON to ``path`` via a temporary file in the same folder and a rename."""
+    """Write JSON to ``path`` (readable by its owner only) via a temporary file in the same
+    folder and a rename."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".results-", suffix=".json")
     try:
         with os.fdopen(fd, "w") as f:
-            json.dump(data, f, indent=1, allow_nan=False)
+            json.dump(json_safe(data), f, indent=1, allow_nan=False)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

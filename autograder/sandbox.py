@@ -151,8 +151,15 @@ class Sandbox:
         _become_subreaper()
         if os.geteuid() == 0:
             self.user, self.lock = claim_user()
+        try:
+            return self._prepare()
+        except BaseException:
+            self._release()
+            raise
+
+    def _prepare(self):
+        if self.user:
             self.identity = sandbox_identity(self.user)
-            self.reap()               # whatever a crashed grading may have left as this user
         self.python = child_interpreter(self.identity)
         if not self.identity:
             self.notes.append("not running as root: children ran as the grading user, "
@@ -162,6 +169,7 @@ class Sandbox:
                                 "Python of the same version in /usr/bin or /usr/local/bin: "
                                 "install Python where other users can run it")
         else:
+            self.reap()               # whatever a crashed grading may have left as this user
             for path in PROTECTED:
                 if path.exists():
                     os.chmod(path, 0o700)
@@ -181,10 +189,15 @@ class Sandbox:
         if seccomp and seccomp.origin:
             (self.site / "pyseccomp.py").symlink_to(Path(seccomp.origin).resolve())
         self.work.mkdir()
+        for folder, _, files in os.walk(self.site):   # readable whatever our umask
+            os.chmod(folder, 0o755)
+            for path in (os.path.join(folder, name) for name in files):
+                if not os.path.islink(path):
+                    os.chmod(path, 0o644)
         os.chmod(self.root, 0o755)
         if self.identity:
             os.chown(self.work, *self.identity)
-        self.started, self.deadline = 0, None
+        self.started, self.deadline, self.proven = 0, None, False
         self.spare = self._spawn()
         return self
 
@@ -194,6 +207,9 @@ class Sandbox:
             self.spare = None
         self.reap()
         shutil.rmtree(self.root, ignore_errors=True)
+        self._release()
+
+    def _release(self):
         if self.lock is not None:
             os.close(self.lock)
             self.lock = None
@@ -212,13 +228,14 @@ class Sandbox:
                 env[name] = os.environ[name]
         return env
 
-    def run(self, functions, make_request, more=False):
+    def run(self, functions, make_request):
         """Run ``functions`` ({function: [case ids]}, in order) in as few children as
         possible: one, unless a function hangs (past ``timeout``, from when it began) or
         ends its child; then a fresh child takes over from the next function.
         ``make_request(names, first)`` is (the request frame, the input frame of each case)
-        for a child running those functions. Every call shares the submission's budget;
-        ``more``: another call follows, whose child may start meanwhile.
+        for a child running those functions. Every call shares the submission's budget,
+        and starts from no process of the sandbox user: what one call's children leave
+        behind never meets the next call's (the hidden cases').
 
         Returns ({function: (its cases' frames, in order, undecoded; timed_out, exit code)},
         the load frame, undecoded, or None). A child's frames are trusted for nothing here.
@@ -230,7 +247,7 @@ class Sandbox:
         while True:   # at least one child: with no function, it still loads and reports
             order = [f for f in names for _ in functions[f]]
             frames, stopped, timed_out, code = self._run_child(
-                *make_request(names, head is None), order, more)
+                *make_request(names, head is None), order)
             head = head or (frames[0] if frames else None)
             start = 1                  # frames[0] is the load frame
             for f in names:
@@ -243,8 +260,7 @@ class Sandbox:
             if time.monotonic() >= self.deadline:
                 outcome.update({f: ([], True, None) for f in names})
                 break
-        # Whatever these children left behind ends before the next run's child gets data.
-        _kill_orphans(keep={self.spare[0].pid} if self.spare else set())
+        self._kill_processes()
         return outcome, head
 
     def _spawn(self):
@@ -289,17 +305,23 @@ class Sandbox:
                 _end(proc)
                 raise SandboxBroken(self._start_failure(proc, stderr_path))
 
-    def _run_child(self, request, inputs, order, more=False):
+    def _run_child(self, request, inputs, order):
         """One child over ``order`` (the function of each case, in order), fed the request
         once it is ready and each case's inputs once the case before has reported, never
         blocking on it. Returns (its complete frames after the ready frame, undecoded: the
         load frame, then one per case reported; the function it stopped in, or None; timed
         out; exit code)."""
         child, self.spare = self.spare or self._spawn(), None
-        if more:
-            self.spare = self._spawn()
         proc, _, reader, _ = child
-        self._wait_ready(*child)
+        try:
+            self._wait_ready(*child)
+        except SandboxBroken:
+            if not self.proven:
+                raise
+            # Children started here before: this one's failure is no proof that the machine
+            # is broken. Its cases count as a crash.
+            return [], order[0] if order else None, False, proc.returncode
+        self.proven = True
         self._note_ready(reader)
         pending, queued, timed_out = request, 0, False
         current, since = order[0] if order else None, time.monotonic()
@@ -368,10 +390,18 @@ class Sandbox:
                 "home or temporary folder)." + (f"\n\nThe child said:\n{tail}" if tail else ""))
 
     def reap(self):
-        """Kill every process the children left: by descent (we are their subreaper, so
-        double-forked daemons stay our descendants) and, as root, every process of the
-        sandbox user, which this grading alone holds; then delete every file that user
-        left in the machine's scratch folders."""
+        """Kill every process the children left, then, as root, delete every file the
+        sandbox user (which this grading alone holds) left in the machine's scratch
+        folders."""
+        self._kill_processes()
+        if self.identity:
+            for top in SCRATCH:
+                _remove_files_of(self.identity[0], top)
+
+    def _kill_processes(self):
+        """Kill every process the children left (and the spare child, if any): by descent
+        (we are their subreaper, so double-forked daemons stay our descendants) and, as
+        root, every process of the sandbox user."""
         _kill_orphans()
         if not self.identity:
             return
@@ -383,8 +413,6 @@ class Sandbox:
                             "import os, signal; os.kill(-1, signal.SIGKILL)"],
                            user=uid, group=gid, extra_groups=[], check=False)
             time.sleep(0.05)
-        for top in SCRATCH:
-            _remove_files_of(uid, top)
 
 
 def _remove_files_of(uid, top):
@@ -437,8 +465,8 @@ def _become_subreaper():
         pass
 
 
-def _kill_orphans(keep=()):
-    """Kill and reap every process adopted by us: all our children but those in ``keep``."""
+def _kill_orphans():
+    """Kill and reap every process adopted by us (we hold no other children by now)."""
     me = os.getpid()
     for _ in range(50):
         adopted = []
@@ -447,8 +475,7 @@ def _kill_orphans(keep=()):
                 fields = (p / "stat").read_text().rsplit(")", 1)[1].split()
             except (OSError, IndexError):
                 continue
-            if p.name.isdigit() and int(fields[1]) == me and fields[0] != "Z" \
-                    and int(p.name) not in keep:
+            if p.name.isdigit() and int(fields[1]) == me and fields[0] != "Z":
                 adopted.append(int(p.name))
         for pid in adopted:
             try:

@@ -159,3 +159,62 @@ def test_late_policy_honours_extensions_and_is_off_by_default():
     assert late.penalty_percent(meta, {**policy, "enabled": False}) == 0
     from autograder.score import load_rubric
     assert load_rubric()["late_policy"]["enabled"] is False
+
+
+ATTACK = '''
+import glob, os, signal, time
+
+def adam_step(param, grad, state, **hyper):
+    """In every call for 4 s: kill every process this user may signal, read every other
+    process's memory and command line, and every submission file those name."""
+    stolen = 0
+    end = time.time() + 4
+    while time.time() < end:
+        try:
+            os.kill(-1, signal.SIGKILL)
+        except OSError:
+            pass
+        for proc in glob.glob("/proc/[0-9]*"):
+            try:
+                words = open(proc + "/cmdline", "rb").read().split(b"\\0")
+                for word in words + [os.environ.get("AUTOGRADER_SUBMISSION", "").encode()]:
+                    if word.endswith((b".py", b".ipynb")):
+                        stolen += len(open(word, "rb").read())
+            except OSError:
+                pass
+            try:
+                with open(proc + "/mem", "rb") as mem:
+                    mem.seek(0x400000)
+                    stolen += len(mem.read(4096))
+            except (OSError, ValueError, OverflowError):
+                pass
+        time.sleep(0.05)
+    if stolen:
+        raise RuntimeError(f"stole {stolen} bytes")
+    return param
+'''
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="sandbox users need root")
+def test_an_attacker_cannot_touch_the_submissions_graded_beside_it(tmp_path):
+    source = tmp_path / "submissions"
+    source.mkdir(mode=0o700)
+    answer = complete_answer_key()
+    for i in range(4):
+        (source / f"victim{i}.py").write_text(answer)
+    (source / "attacker.py").write_text(answer + ATTACK)
+    out = tmp_path / "out"
+    batch.run(source, out, jobs=5, timeout=10, show_progress=False)
+    for i in range(4):
+        alone = results(grade(source / f"victim{i}.py"))
+        batched = json.loads((out / "results" / f"victim{i}.json").read_text())
+        assert batched["score"] == alone["score"] == 100
+        assert [(t["name"], t["score"], t["output"]) for t in batched["tests"]] == \
+            [(t["name"], t["score"], t["output"]) for t in alone["tests"]]
+    attacker = json.loads((out / "results" / "attacker.json").read_text())
+    assert "stole" not in json.dumps(attacker)
+    assert attacker["extra_data"]["sandbox_user"] not in {
+        json.loads((out / "results" / f"victim{i}.json").read_text())["extra_data"][
+            "sandbox_user"] for i in range(4)}
+    for path in [out, out / "results", out / "feedback", *out.rglob("*")]:
+        assert path.stat().st_mode & 0o077 == 0, path

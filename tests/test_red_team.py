@@ -451,3 +451,65 @@ def test_files_a_submission_leaves_do_not_outlive_its_grading(tmp_path):
     """))
     assert data["score"] == WITHOUT_SGD
     assert [n for n in names if os.path.lexists(n)] == []
+
+
+MEASURED = """
+import resource, subprocess, sys
+code = subprocess.run(sys.argv[1:]).returncode
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
+sys.exit(code)
+"""
+
+
+def grade_file(tmp_path, path):
+    """Grade a prepared file with the CLI: (results, seconds, the largest resident memory of
+    the grader or any of its children, in MB)."""
+    out = tmp_path / "out" / "results.json"
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-c", MEASURED, sys.executable, "-m", "autograder",
+                           "grade", str(path), "--json", str(out), "--timeout", "3"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    seconds = time.monotonic() - started
+    peak = float(done.stdout.strip().splitlines()[-1])
+    assert done.returncode == 0, done.stderr[-3000:]
+    data = json.loads(out.read_text())
+    assert_valid_results(data)
+    return data, seconds, peak
+
+
+def test_a_symlinked_submission_is_a_zero_with_its_reason(tmp_path):
+    link = tmp_path / "lab.py"
+    link.symlink_to(SOLUTION)
+    data, _, _ = grade_file(tmp_path, link)
+    assert data["score"] == 0
+    assert "symbolic link" in data["output"]
+
+
+def _zip_with(path, name, size):
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        with zf.open(name, "w", force_zip64=True) as member:
+            chunk = b" " * 2**20
+            for _ in range(size >> 20):
+                member.write(chunk)
+    return path
+
+
+@pytest.mark.parametrize("make, reason", [
+    (lambda d: _zip_with(d / "bomb.zip", "lab.ipynb", 300 * 2**20), "larger than"),
+    (lambda d: (d / "big.py").write_text("x = 1\n" * 7_000_000) and d / "big.py", "larger than"),
+    (lambda d: (d / "code.py").write_text("x = 1\n" * 100_000) and d / "code.py", "KB of code"),
+    (lambda d: (d / "deep.py").write_text("x = " + "-" * 200_000 + "1\n") and d / "deep.py",
+     "nested too deeply"),
+    (lambda d: (d / "parens.py").write_text("x = " + "(" * 100_000 + ")" * 100_000)
+     and d / "parens.py", ""),
+    (lambda d: (d / "odd.ipynb").write_text('{"nbformat": 4, "cells": [{"cell_type": "code", '
+                                            '"source": 7}]}') and d / "odd.ipynb", "notebook"),
+])
+def test_the_grader_stays_bounded_on_hostile_files(tmp_path, make, reason):
+    path = make(tmp_path)
+    data, seconds, peak = grade_file(tmp_path, path)
+    assert data["score"] == 0
+    assert reason in data["output"]
+    assert seconds < 60 and peak < 512, (seconds, peak)

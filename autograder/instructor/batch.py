@@ -12,6 +12,7 @@ unless ``regrade``.
 
 import csv
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -23,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import late
-from ..extract import SubmissionError
+from ..extract import SUBMISSION_VARIABLE, SubmissionError
 from ..gradescope import find_submission, internal_error_results
 from ..results import write_atomic
 from ..sandbox import TIMEOUT_PER_SUBMISSION, Sandbox
@@ -102,11 +103,14 @@ def grade_entry(entry, out, timeout=None, policy=None):
         data["output"] = ("No .ipynb, .py or .zip file was found in this submission.")
         data["extra_data"]["status"] = "empty"
     else:
-        command = [sys.executable, "-m", "autograder", "grade", str(entry.path), "--json",
-                   str(result)] + (["--timeout", str(timeout)] if timeout else [])
+        # The path travels in the environment, which only its owner can read, not on the
+        # command line, which every user of the machine can.
+        command = [sys.executable, "-m", "autograder", "grade", "-", "--json", str(result)] \
+            + (["--timeout", str(timeout)] if timeout else [])
+        env = {**os.environ, SUBMISSION_VARIABLE: str(entry.path)}
         try:
             done = subprocess.run(command, cwd=PACKAGE_PARENT, capture_output=True, text=True,
-                                  timeout=TIMEOUT_PER_SUBMISSION + 60)
+                                  timeout=TIMEOUT_PER_SUBMISSION + 60, env=env)
             ok = done.returncode == 0 and result.exists()
             detail = done.stderr[-4000:]
         except subprocess.TimeoutExpired:
@@ -129,10 +133,24 @@ def progress(done, total, width=30):
 
 def run(source, out, jobs=2, regrade=False, timeout=None, show_progress=True):
     """Grade every submission in ``source`` into ``out``; returns the grade-book rows.
-    Raises SandboxBroken, before grading anyone, if the sandbox cannot run a child here."""
+    Raises SandboxBroken, before grading anyone, if the sandbox cannot run a child here.
+    Everything written is readable by its owner only (names, emails, ids, feedback)."""
     with Sandbox() as sandbox:
         sandbox.check()
-    out = Path(out)
+    if os.geteuid() == 0 and Path(source).stat().st_mode & 0o007:
+        print(f"warning: {source} is open to other users of this machine: keep submissions "
+              "where only you can read them (chmod o-rwx), so that no submission's code can "
+              "read another's.", file=sys.stderr)
+    previous = os.umask(0o077)
+    try:
+        return _run(source, Path(out), jobs, regrade, timeout, show_progress)
+    finally:
+        os.umask(previous)
+
+
+def _run(source, out, jobs, regrade, timeout, show_progress):
+    out.mkdir(parents=True, exist_ok=True)
+    out.chmod(0o700)
     (out / "results").mkdir(parents=True, exist_ok=True)
     rubric = load_rubric()
     entries = discover(source, out / ".export")
