@@ -257,6 +257,7 @@ class Sandbox:
             names = names[names.index(stopped) + 1:] if stopped else []
             if not names:
                 break
+            self._kill_processes()   # what the stopped child left must not meet the next one
             if time.monotonic() >= self.deadline:
                 outcome.update({f: ([], True, None) for f in names})
                 break
@@ -299,9 +300,12 @@ class Sandbox:
             self.notes.append(str(note))
 
     def _wait_ready(self, proc, stderr_path, reader, spawned):
+        # Once a child has started here, a later one that does not is the submission's doing
+        # (a process it left stops it): it waits no longer than a function may run.
+        limit = min(CHILD_START, self.timeout) if self.proven else CHILD_START
         while not reader.ends:
             ended = select.select([proc.stdout], [], [], 0.05)[0] and not self._read(proc, reader)
-            if not reader.ends and (ended or time.monotonic() - spawned > CHILD_START):
+            if not reader.ends and (ended or time.monotonic() - spawned > limit):
                 _end(proc)
                 raise SandboxBroken(self._start_failure(proc, stderr_path))
 

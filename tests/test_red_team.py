@@ -513,3 +513,28 @@ def test_the_grader_stays_bounded_on_hostile_files(tmp_path, make, reason):
     assert data["score"] == 0
     assert reason in data["output"]
     assert seconds < 60 and peak < 512, (seconds, peak)
+
+
+def test_a_process_left_behind_cannot_stall_the_next_child(tmp_path):
+    """sgd_step hangs, and leaves a process that stops (SIGSTOP) every other process of its
+    user, so the child that takes over from the next function never starts: the grading
+    still ends within the function timeouts, with a valid results file."""
+    data, seconds = grade_cli(tmp_path, submission("""
+        import os, signal, time
+        if os.fork() == 0:
+            os.setsid()
+            end = time.time() + 20                     # bounded: 20 s
+            while time.time() < end:
+                for pid in os.listdir("/proc"):
+                    if pid.isdigit() and int(pid) != os.getpid():
+                        try:
+                            os.kill(int(pid), signal.SIGSTOP)
+                        except OSError:
+                            pass
+                time.sleep(0.01)
+            os._exit(0)
+        while True:
+            pass
+    """), timeout=3)
+    assert data["score"] <= WITHOUT_SGD
+    assert seconds < 20
