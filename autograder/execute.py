@@ -55,8 +55,8 @@ def run_submission(source, plan, arrays, sandbox, answers=()):
     (a child runs for them even when no function does).
 
     Public cases run first, in children that never receive a hidden input; hidden cases
-    after them, in children of their own, so nothing a submission does with a hidden input
-    can reach a public case's feedback.
+    after them, in children of their own (``Sandbox.for_hidden``), so nothing a submission
+    does with a hidden input can reach a public case's feedback.
 
     ``state_keys`` maps each parameter to {"shape": ..., "keys": [torch's state keys]}.
     Returns ({case id: Run}, Loaded).
@@ -69,12 +69,16 @@ def run_submission(source, plan, arrays, sandbox, answers=()):
     parts = [part for i, part in enumerate(parts) if part or (i == 0 and answers)]
     runs, head = {}, None
     for part in parts:
-        def make_request(names, first, part=part, asked=answers if head is None else ()):
-            return request_for(source, [c for f in names for c in part[f]], arrays,
-                               sandbox.limits(), asked if first else ())
+        box = sandbox if any(c.public for cases in part.values() for c, _ in cases) or \
+            not part else sandbox.for_hidden()
 
-        outcome, loaded_frame = sandbox.run({f: [c.id for c, _ in part[f]] for f in part},
-                                            make_request)
+        def make_request(names, first, part=part, asked=answers if head is None else (),
+                         box=box):
+            return request_for(source, [c for f in names for c in part[f]], arrays,
+                               box.limits(), asked if first else ())
+
+        outcome, loaded_frame = box.run({f: [c.id for c, _ in part[f]] for f in part},
+                                        make_request)
         head = head or loaded_frame
         for function, cases in part.items():
             runs.update(collect(cases, *outcome[function], sandbox.timeout, source))

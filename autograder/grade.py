@@ -30,7 +30,7 @@ class Grading:
     lines: list = field(default_factory=list)       # the kept source, line by line
     seconds: float = 0.0
     sandbox_notes: list = field(default_factory=list)  # for the instructor, not the student
-    sandbox_user: str = None                            # the user children ran as, if any
+    sandbox_users: list = field(default_factory=list)   # the users children ran as, if any
     answers: dict = field(default_factory=dict)        # concept answers as the child saw them
 
     @property
@@ -126,5 +126,5 @@ def grade(path, public_only=False, timeout=TIMEOUT_PER_FUNCTION, diagnosis=True,
     return Grading(str(path), public_only, cases, outcomes, scores, rubric, warnings,
                    origins=kept.origins, lines=kept.source.splitlines(),
                    seconds=time.monotonic() - started, sandbox_notes=sandbox.notes,
-                   sandbox_user=sandbox.user,
+                   sandbox_users=sandbox.users,
                    answers=loaded.answers)

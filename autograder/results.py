@@ -89,7 +89,7 @@ def results(grading):
             "failing_cases": failing,
             "misconceptions": misconceptions_of(grading, grading.cases),
             "sandbox_notes": grading.sandbox_notes,
-            "sandbox_user": grading.sandbox_user,
+            "sandbox_users": grading.sandbox_users,
             "versions": {"python": platform.python_version(), "numpy": np.__version__},
         },
     }

@@ -47,7 +47,7 @@ TIMEOUT_PER_FUNCTION = 20.0   # wall-clock seconds for all of one function's cas
 TIMEOUT_PER_SUBMISSION = 120.0
 # Children run as one of these users, each held by one grading at a time (a lock file in
 # LOCKS): concurrent gradings, whoever starts them, never share one.
-SANDBOX_USERS = tuple(f"olab-sandbox-{i}" for i in range(8))
+SANDBOX_USERS = tuple(f"olab-sandbox-{i}" for i in range(16))   # two per grading
 LOCKS = Path("/var/lib/olab-sandbox")
 CLAIM_WAIT = 120.0             # seconds to wait for a free sandbox user
 # World-writable places a sandbox user can leave files in; emptied of them after a grading.
@@ -59,6 +59,7 @@ LIMITS = {
 }
 CHILD_PROCESSES = 64           # the sandbox user's processes (or, unprivileged, ours + this)
 CHILD_START = 30.0             # seconds for a child to import NumPy and say it is ready
+SPARES = set()                 # pids of the spare children of every open sandbox
 
 
 class SandboxBroken(Exception):
@@ -107,8 +108,9 @@ _INTERPRETERS = {}
 
 
 def child_interpreter(identity):
-    """A Python of our version the sandbox user may execute (ours may sit in root's home)."""
-    if identity not in _INTERPRETERS:
+    """A Python of our version the sandbox users may execute (ours may sit in root's home);
+    they are all alike, so one of them is asked, once."""
+    if bool(identity) not in _INTERPRETERS:
         version = f"{sys.version_info.major}.{sys.version_info.minor}"
         found = None
         for exe in (sys.executable, f"/usr/bin/python{version}", f"/usr/local/bin/python{version}"):
@@ -123,8 +125,8 @@ def child_interpreter(identity):
             if done.returncode == 0 and done.stdout.startswith(version):
                 found = exe
                 break
-        _INTERPRETERS[identity] = found
-    return _INTERPRETERS[identity]
+        _INTERPRETERS[bool(identity)] = found
+    return _INTERPRETERS[bool(identity)]
 
 
 def _user_process_count():
@@ -146,18 +148,22 @@ class Sandbox:
         self.timeout, self.budget = timeout, budget
         self.user, self.identity, self.lock = None, None, None
         self.notes = []  # for the instructor: how isolated the children were
+        self.apart = None   # as root: the sandbox, of another user, for the hidden cases
 
     def __enter__(self):
+        return self._enter(hidden_apart=True)
+
+    def _enter(self, hidden_apart):
         _become_subreaper()
         if os.geteuid() == 0:
             self.user, self.lock = claim_user()
         try:
-            return self._prepare()
+            return self._prepare(hidden_apart)
         except BaseException:
             self._release()
             raise
 
-    def _prepare(self):
+    def _prepare(self, hidden_apart):
         if self.user:
             self.identity = sandbox_identity(self.user)
         self.python = child_interpreter(self.identity)
@@ -197,14 +203,41 @@ class Sandbox:
         os.chmod(self.root, 0o755)
         if self.identity:
             os.chown(self.work, *self.identity)
-        self.started, self.deadline, self.proven = 0, None, False
-        self.spare = self._spawn()
+        self.started, self.deadline, self.proven, self.spare = 0, None, False, None
+        if self.identity and hidden_apart:
+            self.apart = Sandbox(self.timeout, self.budget)._enter(hidden_apart=False)
+            self.apart.notes = self.notes
+        self._keep_spare()
         return self
 
+    def _keep_spare(self):
+        """Start a child now, to be used next (its start-up overlaps other work)."""
+        self.spare = self.spare or self._spawn()
+        SPARES.add(self.spare[0].pid)
+
+    def _take_spare(self):
+        child, self.spare = self.spare or self._spawn(), None
+        SPARES.discard(child[0].pid)
+        return child
+
+    @property
+    def users(self):
+        return [box.user for box in (self, self.apart) if box and box.user]
+
+    def for_hidden(self):
+        """Where the hidden cases run: as root, a sandbox of another user, whose child
+        started alongside ours, so no process the public cases' children leave can signal,
+        trace or read it; else this one (its processes killed between the two). Either way
+        on the submission's one budget."""
+        box = self.apart or self
+        box.deadline = self.deadline
+        return box
+
     def __exit__(self, *exc):
+        if self.apart:
+            self.apart.__exit__(*exc)
         if self.spare:   # never given a request (nothing to run)
-            _end(self.spare[0])
-            self.spare = None
+            _end(self._take_spare()[0])
         self.reap()
         shutil.rmtree(self.root, ignore_errors=True)
         self._release()
@@ -286,7 +319,7 @@ class Sandbox:
         """Start a child (the next one to be used) and wait until it is ready: the proof,
         before any submission code runs, that the sandbox user can run Python and NumPy.
         Raises SandboxBroken, with what the instructor needs to know, if it cannot."""
-        self.spare = self.spare or self._spawn()
+        self._keep_spare()
         self._wait_ready(*self.spare)
 
     def _note_ready(self, reader):
@@ -315,7 +348,7 @@ class Sandbox:
         blocking on it. Returns (its complete frames after the ready frame, undecoded: the
         load frame, then one per case reported; the function it stopped in, or None; timed
         out; exit code)."""
-        child, self.spare = self.spare or self._spawn(), None
+        child = self._take_spare()
         proc, _, reader, _ = child
         try:
             self._wait_ready(*child)
@@ -406,7 +439,7 @@ class Sandbox:
         """Kill every process the children left (and the spare child, if any): by descent
         (we are their subreaper, so double-forked daemons stay our descendants) and, as
         root, every process of the sandbox user."""
-        _kill_orphans()
+        _kill_orphans(keep=SPARES)
         if not self.identity:
             return
         uid, gid = self.identity
@@ -469,8 +502,9 @@ def _become_subreaper():
         pass
 
 
-def _kill_orphans():
-    """Kill and reap every process adopted by us (we hold no other children by now)."""
+def _kill_orphans(keep=()):
+    """Kill and reap every process adopted by us, but the children in ``keep`` (spare
+    children, which have run no submission code)."""
     me = os.getpid()
     for _ in range(50):
         adopted = []
@@ -479,7 +513,8 @@ def _kill_orphans():
                 fields = (p / "stat").read_text().rsplit(")", 1)[1].split()
             except (OSError, IndexError):
                 continue
-            if p.name.isdigit() and int(fields[1]) == me and fields[0] != "Z":
+            if p.name.isdigit() and int(fields[1]) == me and fields[0] != "Z" \
+                    and int(p.name) not in keep:
                 adopted.append(int(p.name))
         for pid in adopted:
             try:

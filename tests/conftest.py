@@ -36,12 +36,12 @@ def graded(path, public_only=False):
 
 
 def sandbox_processes(data):
-    """pids of the processes of the sandbox user a grading ran as (its results)."""
+    """pids of the processes of the sandbox users a grading ran as (its results)."""
     import pwd
     import subprocess
 
-    uid = pwd.getpwnam(data["extra_data"]["sandbox_user"]).pw_uid
-    done = subprocess.run(["pgrep", "-u", str(uid)], capture_output=True, text=True)
+    uids = [str(pwd.getpwnam(u).pw_uid) for u in data["extra_data"]["sandbox_users"]]
+    done = subprocess.run(["pgrep", "-u", ",".join(uids)], capture_output=True, text=True)
     return done.stdout.split()
 
 

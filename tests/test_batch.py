@@ -213,8 +213,9 @@ def test_an_attacker_cannot_touch_the_submissions_graded_beside_it(tmp_path):
             [(t["name"], t["score"], t["output"]) for t in alone["tests"]]
     attacker = json.loads((out / "results" / "attacker.json").read_text())
     assert "stole" not in json.dumps(attacker)
-    assert attacker["extra_data"]["sandbox_user"] not in {
-        json.loads((out / "results" / f"victim{i}.json").read_text())["extra_data"][
-            "sandbox_user"] for i in range(4)}
+    victims = {u for i in range(4) for u in json.loads(
+        (out / "results" / f"victim{i}.json").read_text())["extra_data"]["sandbox_users"]}
+    assert len(attacker["extra_data"]["sandbox_users"]) == 2
+    assert not set(attacker["extra_data"]["sandbox_users"]) & victims
     for path in [out, out / "results", out / "feedback", *out.rglob("*")]:
         assert path.stat().st_mode & 0o077 == 0, path

@@ -84,8 +84,9 @@ def test_each_case_trusts_only_its_own_well_formed_frame():
 
 
 def test_children_get_one_visibility_and_each_case_its_own_inputs_only():
-    """Public cases run first, in children that never receive a hidden input; the request
-    holds no array at all; each case's inputs travel in a frame of their own."""
+    """Public cases run first, in children that never receive a hidden input, and hidden
+    ones in the sandbox set apart for them; the request holds no array at all; each case's
+    inputs travel in a frame of their own."""
     from autograder.execute import run_submission
 
     cases = [c for c in CASES if c.function in ("sgd_step", "adam_step")]
@@ -99,8 +100,14 @@ def test_children_get_one_visibility_and_each_case_its_own_inputs_only():
     class Recorder:
         timeout, runs = 1.0, []
 
+        def __init__(self, name):
+            self.name = name
+
         def limits(self):
             return {}
+
+        def for_hidden(self):
+            return Recorder("apart")
 
         def run(self, functions, make_request, more=False):
             ids = [i for f in functions for i in functions[f]]
@@ -112,8 +119,8 @@ def test_children_get_one_visibility_and_each_case_its_own_inputs_only():
                 own = references.split(arrays, case_id, "inputs")
                 assert set(sent) == set(own)
                 assert all(np.array_equal(sent[k], own[k]) for k in own)
-            self.runs.append({by_id[i].public for i in ids})
+            self.runs.append((self.name, {by_id[i].public for i in ids}))
             return {f: ([], False, 0) for f in functions}, None
 
-    run_submission("", plan, arrays, Recorder())
-    assert Recorder.runs == [{True}, {False}]
+    run_submission("", plan, arrays, Recorder("main"))
+    assert Recorder.runs == [("main", {True}), ("apart", {False})]
