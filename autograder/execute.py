@@ -67,7 +67,7 @@ def run_submission(source, plan, arrays, sandbox, answers=()):
              for public in (True, False)]
     parts = [{f: cases for f, cases in part.items() if cases} for part in parts]
     parts = [part for i, part in enumerate(parts) if part or (i == 0 and answers)]
-    runs, head = {}, None
+    runs, head, own = {}, None, _own(source)
     for part in parts:
         box = sandbox if any(c.public for cases in part.values() for c, _ in cases) or \
             not part else sandbox.for_hidden()
@@ -81,8 +81,8 @@ def run_submission(source, plan, arrays, sandbox, answers=()):
                                         make_request)
         head = head or loaded_frame
         for function, cases in part.items():
-            runs.update(collect(cases, *outcome[function], sandbox.timeout, source))
-    return runs, loaded(head, source, answers)
+            runs.update(collect(cases, *outcome[function], sandbox.timeout, own))
+    return runs, loaded(head, own, answers)
 
 
 def _own(source):
@@ -104,10 +104,11 @@ def decoded(frame):
     return (meta, arrays) if isinstance(meta, dict) else None
 
 
-def loaded(head, source="", asked=()):
-    """The load frame's warnings and concept answers, rebuilt (``untrusted``)."""
+def loaded(head, own=(0, ()), asked=()):
+    """The load frame's warnings and concept answers, rebuilt (``untrusted``); ``own``:
+    (lines, function names) of the submission."""
     meta, _ = decoded(head) or ({}, {})
-    lines, names = _own(source)
+    lines, names = own
     return Loaded(untrusted.warnings(meta.get("load_warnings"), lines, names),
                   untrusted.answers(meta.get("answers"), asked))
 
@@ -135,10 +136,10 @@ def validate(frame, case, keys, own=(0, ())):
     return Run(trace=trace, completed=completed, error=error)
 
 
-def collect(cases, frames, timed_out, code, timeout, source=""):
+def collect(cases, frames, timed_out, code, timeout, own=(0, ())):
     """{case id: Run} from a child's frames for ``cases`` (in order); the first case it
-    never reported gets the reason why, the ones after it "not-run"."""
-    own = _own(source)
+    never reported gets the reason why, the ones after it "not-run". ``own``: (lines,
+    function names) of the submission."""
     runs = {case.id: validate(frame, case, keys, own)
             for (case, keys), frame in zip(cases, frames)}
     for case, _ in cases[len(frames):len(frames) + 1]:
