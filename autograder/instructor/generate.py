@@ -119,9 +119,9 @@ def run_torch(case, inputs, torch):
 # and problem gradients made by exactly rounded operations (``bell_draws``,
 # ``child/problems.py``), nothing else in a reference depends on the processor.
 KERNELS = {"ATEN_CPU_CAPABILITY": "default"}
-# The largest difference between torch's kernel builds on these cases, as a share of the
-# grading tolerance (ATOL + RTOL * |x|, ``compare.py``): 1.7e-13 relative. Measured by
-# ``python -m benchmarks kernel_paths``.
+# The largest difference between torch's kernel builds, as a share of the grading tolerance
+# (ATOL + RTOL * |x|, ``compare.py``), measured by ``python -m benchmarks kernel_paths``:
+# 4.4e-4 (1.7e-13 relative) on an earlier draw of the hidden inputs, 1.6e-4 on the current.
 KERNEL_DIFFERENCE = 4.4e-4
 # Where kernels may differ anyway (another architecture's baseline fuses multiply-adds),
 # reproduction means every value within this share of the tolerance of the stored one.
