@@ -1,38 +1,40 @@
 """Sandboxed child processes that run submission code (trusted side; standard library
 only, so a child can start while the grader is still importing NumPy).
 
-One child runs all of a submission's cases, function after function; only a function
-that hangs or ends its child costs a fresh child, which takes over from the next
-function. A spare child is started when the sandbox opens, so its interpreter and NumPy
-start-up overlap the grader's own work. Each child:
+One child runs a submission's cases, function after function; only a function that
+hangs or ends its child costs a fresh child, which takes over from the next function.
+A spare child is started when the sandbox opens, so its interpreter and NumPy start-up
+overlap the grader's own work. Each child starts with ``python -I -S`` and a
+``sys.path`` holding only a copy of ``autograder/child``, NumPy and ``pyseccomp``
+(torch, the answer key, the grader's own modules and its reference data are not
+importable), says when it is ready, then gets its request and each case's inputs on a
+pipe and answers with frames on another, under CPU, address-space, file-size,
+process-count and open-file limits and a wall-clock deadline.
 
-* starts with ``python -I -S`` and a ``sys.path`` holding only a copy of
-  ``autograder/child`` and NumPy: torch, the answer key, the grader's own modules
-  and its reference data are not importable (as on Gradescope, whose image has
-  none of them);
-* when the grader runs as root (Gradescope), runs as an unprivileged user that
-  can read neither the hidden references nor the results folder;
-* reads its request (the cases' inputs, never expected values) on a pipe and
-  writes its frames to a file the parent opened for it, so its output is bounded
-  by its file-size limit;
-* lives under CPU, address-space, file-size, process-count and open-file limits
-  and a wall-clock deadline, and every process it leaves behind (double-forked
-  daemons included) is killed when the sandbox closes, before any result is written.
+Two modes:
+
+* **strict**, wherever the grader runs on a POSIX system (``autograder/isolation.py``,
+  imported only then): as root, children run as sandbox users of this grading's own,
+  which can read neither the hidden references nor the results; every process they
+  leave and every file they write in scratch folders goes before any result is written.
+* **portable** (``Sandbox(portable=True)``: a student's ``grader.check`` on Windows, macOS
+  or Linux, as any user): children run as the student, with the limits the platform
+  allows; nothing outside a temporary folder is created or changed.
+
+The pipes are served by threads (``ChildIO``), so no call here blocks on a child and the
+same code runs on every OS (Windows' ``select`` takes no pipes).
 """
 
 import contextlib
-import ctypes
-import fcntl
 import importlib.util
 import os
-import pwd
-import select
+import queue
 import shutil
 import signal
-import stat
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -41,17 +43,10 @@ CHILD_PACKAGE = PACKAGE / "child"
 # Readable by root only whenever children run as the sandbox user: the references (hidden
 # ones included) and, in the instructor's repository, the answer key and its source.
 PROTECTED = [PACKAGE / "data", PACKAGE.parent / "solutions", PACKAGE.parent / "assignment"]
-BOOT = ("import sys; sys.path[:0] = [sys.argv[1]]; "
+BOOT = ("import sys; sys.path[:0] = sys.argv[1:]; "
         "from autograder.child.main import main; main()")
 TIMEOUT_PER_FUNCTION = 20.0   # wall-clock seconds for all of one function's cases
 TIMEOUT_PER_SUBMISSION = 120.0
-# Children run as one of these users, each held by one grading at a time (a lock file in
-# LOCKS): concurrent gradings, whoever starts them, never share one.
-SANDBOX_USERS = tuple(f"olab-sandbox-{i}" for i in range(16))   # two per grading
-LOCKS = Path("/var/lib/olab-sandbox")
-CLAIM_WAIT = 120.0             # seconds to wait for a free sandbox user
-# World-writable places a sandbox user can leave files in; emptied of them after a grading.
-SCRATCH = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")
 LIMITS = {
     "address_space": 512 * 2**20,  # two children + the grader fit in Gradescope's 768 MB
     "file_size": 16 * 2**20,
@@ -67,96 +62,28 @@ class SandboxBroken(Exception):
     The message is for the instructor."""
 
 
-def claim_user():
-    """(a sandbox user no other grading on this machine holds, its lock's file descriptor);
-    the lock lasts until the descriptor is closed, or this process ends."""
-    LOCKS.mkdir(mode=0o700, exist_ok=True)
-    info = os.lstat(LOCKS)
-    if not stat.S_ISDIR(info.st_mode) or info.st_uid != 0 or info.st_mode & 0o022:
-        raise SandboxBroken(f"{LOCKS} must be a folder of root's that others cannot write")
-    deadline = time.monotonic() + CLAIM_WAIT
-    while True:
-        for name in SANDBOX_USERS:
-            fd = os.open(LOCKS / f"{name}.lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return name, fd
-            except BlockingIOError:
-                os.close(fd)
-        if time.monotonic() > deadline:
-            raise SandboxBroken(f"all {len(SANDBOX_USERS)} sandbox users stayed busy for "
-                                f"{CLAIM_WAIT:.0f} s: too many gradings at once")
-        time.sleep(0.1)
-
-
-def sandbox_identity(user):
-    """(uid, gid) of a sandbox user, created if it does not exist yet (we are root)."""
-    try:
-        entry = pwd.getpwnam(user)
-    except KeyError:
-        subprocess.run(["useradd", "--system", "--no-create-home", "--shell",
-                        "/usr/sbin/nologin", user], check=False, capture_output=True)
-        try:
-            entry = pwd.getpwnam(user)
-        except KeyError:
-            raise SandboxBroken(f"the sandbox user {user} does not exist and could not be "
-                                "created (useradd)") from None
-    return entry.pw_uid, entry.pw_gid
-
-
-_INTERPRETERS = {}
-
-
-def child_interpreter(identity):
-    """A Python of our version the sandbox users may execute (ours may sit in root's home);
-    they are all alike, so one of them is asked, once."""
-    if bool(identity) not in _INTERPRETERS:
-        version = f"{sys.version_info.major}.{sys.version_info.minor}"
-        found = None
-        for exe in (sys.executable, f"/usr/bin/python{version}", f"/usr/local/bin/python{version}"):
-            user = dict(user=identity[0], group=identity[1], extra_groups=[]) if identity else {}
-            env = {k: v for k, v in os.environ.items() if k == "LD_LIBRARY_PATH"}
-            try:
-                done = subprocess.run([exe, "-I", "-S", "-c", "import sys; print(sys.version[:5])"],
-                                      capture_output=True, text=True, timeout=10, cwd="/",
-                                      env=env, **user)
-            except (OSError, subprocess.SubprocessError):
-                continue
-            if done.returncode == 0 and done.stdout.startswith(version):
-                found = exe
-                break
-        _INTERPRETERS[bool(identity)] = found
-    return _INTERPRETERS[bool(identity)]
-
-
-def _user_process_count():
-    uid = os.getuid()
-    return sum(1 for p in Path("/proc").iterdir() if p.name.isdigit() and _owner(p) == uid)
-
-
-def _owner(proc_dir):
-    try:
-        return proc_dir.stat().st_uid
-    except OSError:
-        return None
-
-
 class Sandbox:
     """A prepared place to run children: ``with Sandbox() as box: box.run(...)``."""
 
-    def __init__(self, timeout=TIMEOUT_PER_FUNCTION, budget=TIMEOUT_PER_SUBMISSION):
-        self.timeout, self.budget = timeout, budget
+    def __init__(self, timeout=TIMEOUT_PER_FUNCTION, budget=TIMEOUT_PER_SUBMISSION,
+                 portable=False):
+        self.timeout, self.budget, self.portable = timeout, budget, portable
         self.user, self.identity, self.lock = None, None, None
-        self.notes = []  # for the instructor: how isolated the children were
-        self.apart = None   # as root: the sandbox, of another user, for the hidden cases
+        self.iso = None          # autograder.isolation, in strict mode
+        self.notes = []          # for the instructor: how isolated the children were
+        self.apart = None        # as root: the sandbox, of another user, for the hidden cases
 
     def __enter__(self):
         return self._enter(hidden_apart=True)
 
     def _enter(self, hidden_apart):
-        _become_subreaper()
-        if os.geteuid() == 0:
-            self.user, self.lock = claim_user()
+        if not self.portable and os.name == "posix":
+            from . import isolation
+
+            self.iso = isolation
+            isolation.become_subreaper()
+            if os.geteuid() == 0:
+                self.user, self.lock = isolation.claim_user()
         try:
             return self._prepare(hidden_apart)
         except BaseException:
@@ -164,42 +91,29 @@ class Sandbox:
             raise
 
     def _prepare(self, hidden_apart):
+        self.python = sys.executable
         if self.user:
-            self.identity = sandbox_identity(self.user)
-        self.python = child_interpreter(self.identity)
-        if not self.identity:
-            self.notes.append("not running as root: children ran as the grading user, "
-                              "without the sandbox user's file protections")
-        elif not self.python:
-            raise SandboxBroken(f"the sandbox user cannot execute {sys.executable} nor a "
-                                "Python of the same version in /usr/bin or /usr/local/bin: "
-                                "install Python where other users can run it")
-        else:
+            self.identity = self.iso.sandbox_identity(self.user)
+            self.python = self.iso.child_interpreter(self.identity)
+            if not self.python:
+                raise SandboxBroken(f"the sandbox user cannot execute {sys.executable} nor a "
+                                    "Python of the same version in /usr/bin or "
+                                    "/usr/local/bin: install Python where other users can "
+                                    "run it")
             self.reap()               # whatever a crashed grading may have left as this user
             for path in PROTECTED:
                 if path.exists():
                     os.chmod(path, 0o700)
+        elif not self.portable:
+            self.notes.append("not running as root: children ran as the grading user, "
+                              "without the sandbox user's file protections")
         self.root = Path(tempfile.mkdtemp(prefix="olab-sandbox-"))
-        self.private = self.root / "private"   # requests and outputs: the parent's only
-        self.site = self.root / "site"         # the child's whole sys.path
+        self.private = self.root / "private"   # the parent's only: the children's stderr
+        self.site = self.root / "site"         # the child's sys.path, with self.paths
         self.work = self.root / "work"         # the child's working directory
         self.private.mkdir(mode=0o700)
-        shutil.copytree(CHILD_PACKAGE, self.site / "autograder" / "child",
-                        ignore=shutil.ignore_patterns("__pycache__"))
-        (self.site / "autograder" / "__init__.py").write_text("")
-        numpy_dir = Path(importlib.util.find_spec("numpy").origin).resolve().parent
-        for name in ("numpy", "numpy.libs"):
-            if (numpy_dir.parent / name).exists():
-                (self.site / name).symlink_to(numpy_dir.parent / name)
-        seccomp = importlib.util.find_spec("pyseccomp")   # the child's network filter
-        if seccomp and seccomp.origin:
-            (self.site / "pyseccomp.py").symlink_to(Path(seccomp.origin).resolve())
         self.work.mkdir()
-        for folder, _, files in os.walk(self.site):   # readable whatever our umask
-            os.chmod(folder, 0o755)
-            for path in (os.path.join(folder, name) for name in files):
-                if not os.path.islink(path):
-                    os.chmod(path, 0o644)
+        self.paths = [str(self.site)] + self._make_site()
         os.chmod(self.root, 0o755)
         if self.identity:
             os.chown(self.work, *self.identity)
@@ -209,6 +123,31 @@ class Sandbox:
             self.apart.notes = self.notes
         self._keep_spare()
         return self
+
+    def _make_site(self):
+        """The child's own folder on its path: a copy of ``autograder/child`` and links to
+        NumPy and pyseccomp. Where links cannot be made (Windows without the privilege),
+        the folders holding those are returned, to go on the path after it."""
+        shutil.copytree(CHILD_PACKAGE, self.site / "autograder" / "child",
+                        ignore=shutil.ignore_patterns("__pycache__"))
+        (self.site / "autograder" / "__init__.py").write_text("")
+        numpy_dir = Path(importlib.util.find_spec("numpy").origin).resolve().parent
+        wanted = [numpy_dir.parent / name for name in ("numpy", "numpy.libs")]
+        seccomp = importlib.util.find_spec("pyseccomp")   # the child's network filter
+        if seccomp and seccomp.origin:
+            wanted.append(Path(seccomp.origin).resolve())
+        extra = []
+        for target in (t for t in wanted if t.exists()):
+            try:
+                (self.site / target.name).symlink_to(target, target.is_dir())
+            except OSError:
+                extra.append(str(target.parent))
+        for folder, _, files in os.walk(self.site):   # readable whatever our umask
+            os.chmod(folder, 0o755)
+            for path in (os.path.join(folder, name) for name in files):
+                if not os.path.islink(path):
+                    os.chmod(path, 0o644)
+        return sorted(set(extra))
 
     def _keep_spare(self):
         """Start a child now, to be used next (its start-up overlaps other work)."""
@@ -237,7 +176,7 @@ class Sandbox:
         if self.apart:
             self.apart.__exit__(*exc)
         if self.spare:   # never given a request (nothing to run)
-            _end(self._take_spare()[0])
+            _end(self._take_spare())
         self.reap()
         shutil.rmtree(self.root, ignore_errors=True)
         self._release()
@@ -248,15 +187,21 @@ class Sandbox:
             self.lock = None
 
     def limits(self):
-        processes = (CHILD_PROCESSES if self.identity
-                     else _user_process_count() + CHILD_PROCESSES)
-        return {**LIMITS, "cpu_seconds": int(self.budget) + 1, "processes": processes}
+        limits = {**LIMITS, "cpu_seconds": int(self.budget) + 1}
+        if self.identity:
+            limits["processes"] = CHILD_PROCESSES
+        elif self.iso and self.iso.PROC.is_dir():    # a per-user limit: ours, and more
+            limits["processes"] = self.iso.user_process_count() + CHILD_PROCESSES
+        return limits
 
     def env(self):
-        env = {"PATH": "/usr/bin:/bin", "HOME": str(self.work), "LANG": "C.UTF-8",
-               "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-        # OpenBLAS settings for processors where old kernels crash; a shared libpython's path.
-        for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "LD_LIBRARY_PATH"):
+        env = {"PATH": os.pathsep.join(["/usr/bin", "/bin"]), "HOME": str(self.work),
+               "LANG": "C.UTF-8", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+               "MKL_NUM_THREADS": "1"}
+        # OpenBLAS settings for processors where old kernels crash; a shared libpython's
+        # path; what any Windows process needs.
+        for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "LD_LIBRARY_PATH",
+                     "SYSTEMROOT", "WINDIR", "TEMP", "TMP"):
             if name in os.environ:
                 env[name] = os.environ[name]
         return env
@@ -299,21 +244,22 @@ class Sandbox:
 
     def _spawn(self):
         """A child that imports NumPy, says it is ready, then waits for its request:
-        (process, its stderr file, a reader of its frames)."""
+        (process, its stderr file, its pipes, when it started)."""
         self.started += 1
         stderr_path = self.private / f"stderr-{self.started}"
+        options = {"start_new_session": True} if os.name == "posix" else {
+            "creationflags": getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)}
+        if self.identity:
+            options.update(user=self.identity[0], group=self.identity[1], extra_groups=[])
         with open(stderr_path, "wb") as stderr:
-            user = dict(user=self.identity[0], group=self.identity[1], extra_groups=[]) \
-                if self.identity else {}
-            proc = subprocess.Popen(
-                [self.python, "-I", "-S", "-c", BOOT, str(self.site)],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, cwd=self.work,
-                env=self.env(), start_new_session=True, **user)
-        for stream in (proc.stdin, proc.stdout):
-            os.set_blocking(stream.fileno(), False)
+            proc = subprocess.Popen([self.python, "-I", "-S", "-c", BOOT, *self.paths],
+                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                    stderr=stderr, cwd=self.work, env=self.env(), bufsize=0,
+                                    **options)
         from .child import wire  # (after the child started: it imports NumPy)
 
-        return proc, stderr_path, wire.FrameReader(LIMITS["file_size"]), time.monotonic()
+        return proc, stderr_path, ChildIO(proc, wire.FrameReader(LIMITS["file_size"])), \
+            time.monotonic()
 
     def check(self):
         """Start a child (the next one to be used) and wait until it is ready: the proof,
@@ -322,34 +268,34 @@ class Sandbox:
         self._keep_spare()
         self._wait_ready(*self.spare)
 
-    def _note_ready(self, reader):
+    def _note_ready(self, io):
         """What the child said of itself before any submission code ran (so it is the
         child's own word, not the submission's): whether its network filter is in place."""
         from .child import wire
 
-        meta, _ = wire.decode(reader.payloads()[0])
+        meta, _ = wire.decode(io.payloads()[0])
         note = meta.get("network") if isinstance(meta, dict) else "an unreadable ready frame"
-        if note and str(note) not in self.notes:
+        if note and not self.portable and str(note) not in self.notes:
             self.notes.append(str(note))
 
-    def _wait_ready(self, proc, stderr_path, reader, spawned):
+    def _wait_ready(self, proc, stderr_path, io, spawned):
         # Once a child has started here, a later one that does not is the submission's doing
         # (a process it left stops it): it waits no longer than a function may run.
         limit = min(CHILD_START, self.timeout) if self.proven else CHILD_START
-        while not reader.ends:
-            ended = select.select([proc.stdout], [], [], 0.05)[0] and not self._read(proc, reader)
-            if not reader.ends and (ended or time.monotonic() - spawned > limit):
-                _end(proc)
+        seen = 0
+        while not io.count():
+            seen = io.wait(seen, 0.05)
+            if not io.count() and (io.ended or time.monotonic() - spawned > limit):
+                _end((proc, stderr_path, io, spawned))
                 raise SandboxBroken(self._start_failure(proc, stderr_path))
 
     def _run_child(self, request, inputs, order):
-        """One child over ``order`` (the function of each case, in order), fed the request
-        once it is ready and each case's inputs once the case before has reported, never
-        blocking on it. Returns (its complete frames after the ready frame, undecoded: the
-        load frame, then one per case reported; the function it stopped in, or None; timed
-        out; exit code)."""
+        """One child over ``order`` (the function of each case, in order), sent the request
+        once it is ready and each case's inputs once the case before has reported. Returns
+        (its complete frames after the ready frame, undecoded: the load frame, then one per
+        case reported; the function it stopped in, or None; timed out; exit code)."""
         child = self._take_spare()
-        proc, _, reader, _ = child
+        proc, _, io, _ = child
         try:
             self._wait_ready(*child)
         except SandboxBroken:
@@ -359,58 +305,30 @@ class Sandbox:
             # is broken. Its cases count as a crash.
             return [], order[0] if order else None, False, proc.returncode
         self.proven = True
-        self._note_ready(reader)
-        pending, queued, timed_out = request, 0, False
+        self._note_ready(io)
+        io.send(request)
+        queued, timed_out, seen = 0, False, 0
         current, since = order[0] if order else None, time.monotonic()
         while True:
-            count = len(reader.ends)               # the ready frame, the load frame, cases
+            count = io.count()                     # the ready frame, the load frame, cases
             while queued < len(inputs) and count >= 2 + queued:
-                pending, queued = pending + inputs[queued], queued + 1
+                io.send(inputs[queued])
+                queued += 1
             reported = max(count - 2, 0)
             now = order[reported] if reported < len(order) else None
             if now != current:
                 current, since = now, time.monotonic()
-            if count >= 2 + len(order) or reader.full:
+            if count >= 2 + len(order) or io.ended:
                 break
             if time.monotonic() - since > self.timeout or time.monotonic() > self.deadline:
                 timed_out = True
                 break
-            readable, writable, _ = select.select(
-                [proc.stdout], [proc.stdin] if pending else [], [], 0.05)
-            if writable:
-                try:
-                    pending = pending[os.write(proc.stdin.fileno(), pending):]
-                except BlockingIOError:
-                    pass
-                except OSError:                    # the child closed or left: send nothing
-                    pending = b""
-            if readable and not self._read(proc, reader):
-                break                              # end of its output: it has exited
-        _end(proc, keep_output=True)
-        self._read(proc, reader, drain=True)   # what it wrote before it ended
-        proc.stdout.close()
-        frames = reader.payloads()[1:]
+            seen = io.wait(seen, 0.05)
+        _end(child)
+        frames = io.payloads()[1:]
         done = len(frames) >= 1 + len(order)
         stopped = None if done or not order else order[max(len(frames) - 1, 0)]
         return frames, stopped, timed_out, proc.returncode
-
-    @staticmethod
-    def _read(proc, reader, drain=False):
-        """Read what the child wrote into ``reader`` (``drain``: all that is there now; a
-        process it left may hold the pipe open, so never wait for its end). False at the
-        end of its output."""
-        while True:
-            try:
-                chunk = os.read(proc.stdout.fileno(), 1 << 16)
-            except BlockingIOError:
-                return True
-            except OSError:
-                return False
-            reader.feed(chunk)
-            if not chunk or reader.full:
-                return False
-            if not drain:
-                return True
 
     def _start_failure(self, proc, stderr_path):
         """What the instructor needs to know when a child could not start."""
@@ -432,102 +350,93 @@ class Sandbox:
         folders."""
         self._kill_processes()
         if self.identity:
-            for top in SCRATCH:
-                _remove_files_of(self.identity[0], top)
+            for top in self.iso.SCRATCH:
+                self.iso.remove_files_of(self.identity[0], top)
 
     def _kill_processes(self):
-        """Kill every process the children left (and the spare child, if any): by descent
-        (we are their subreaper, so double-forked daemons stay our descendants) and, as
-        root, every process of the sandbox user."""
-        _kill_orphans(keep=SPARES)
-        if not self.identity:
-            return
-        uid, gid = self.identity
-        for _ in range(10):
-            if not _processes_of(uid):
-                break
-            subprocess.run([self.python, "-I", "-S", "-c",
-                            "import os, signal; os.kill(-1, signal.SIGKILL)"],
-                           user=uid, group=gid, extra_groups=[], check=False)
-            time.sleep(0.05)
+        """Kill every process the children left (but spare children): by descent (we are
+        their subreaper, so double-forked daemons stay our descendants) and, as root,
+        every process of the sandbox user."""
+        if self.iso and self.iso.PROC.is_dir():
+            self.iso.kill_orphans(keep=SPARES)
+        if self.identity:
+            self.iso.kill_processes_of(self.identity, self.python)
 
 
-def _remove_files_of(uid, top):
-    """Delete everything below ``top`` that ``uid`` owns. It can only have written into
-    folders anyone may write to, so only those are searched (not the thousands of files
-    below other users' folders); links are removed, never followed, and none of its
-    processes is left to race us."""
-    folders = [top]
-    while folders:
-        try:
-            entries = list(os.scandir(folders.pop()))
-        except OSError:
-            continue
-        for entry in entries:
-            try:
-                info = entry.stat(follow_symlinks=False)
-            except OSError:
-                continue
-            if info.st_uid == uid:
-                if stat.S_ISDIR(info.st_mode):
-                    shutil.rmtree(entry.path, ignore_errors=True)
-                else:
-                    with contextlib.suppress(OSError):
-                        os.unlink(entry.path)
-            elif stat.S_ISDIR(info.st_mode) and info.st_mode & 0o002:
-                folders.append(entry.path)
+class ChildIO:
+    """A child's pipes, each served by a thread of its own, so that nothing here blocks on
+    the child on any OS: one reads its frames into a ``wire.FrameReader`` as they come, the
+    other writes what is sent to it, in order."""
 
+    def __init__(self, proc, reader):
+        self.proc, self.reader, self.ended, self.version = proc, reader, False, 0
+        self.changed, self.outbox = threading.Condition(), queue.Queue()
+        self.threads = [threading.Thread(target=target, daemon=True)
+                        for target in (self._read, self._write)]
+        for thread in self.threads:
+            thread.start()
 
-def _end(proc, keep_output=False):
-    """Kill a child and everything in its session, and reap it (``keep_output``: its
-    output stays open, to be read to its end)."""
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGKILL)
-    for stream in (proc.stdin,) if keep_output else (proc.stdin, proc.stdout):
-        with contextlib.suppress(OSError):
-            stream.close()
-    proc.wait()
-
-
-def _processes_of(uid):
-    return [int(p.name) for p in Path("/proc").iterdir()
-            if p.name.isdigit() and _owner(p) == uid]
-
-
-def _become_subreaper():
-    """Orphans of our children (double forks) become our children, so we can find them."""
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
-    except (OSError, AttributeError):
-        pass
-
-
-def _kill_orphans(keep=()):
-    """Kill and reap every process adopted by us, but the children in ``keep`` (spare
-    children, which have run no submission code)."""
-    me = os.getpid()
-    for _ in range(50):
-        adopted = []
-        for p in Path("/proc").iterdir():
-            try:
-                fields = (p / "stat").read_text().rsplit(")", 1)[1].split()
-            except (OSError, IndexError):
-                continue
-            if p.name.isdigit() and int(fields[1]) == me and fields[0] != "Z" \
-                    and int(p.name) not in keep:
-                adopted.append(int(p.name))
-        for pid in adopted:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+    def _read(self):
         while True:
             try:
-                if os.waitpid(-1, os.WNOHANG) == (0, 0):
-                    break
-            except ChildProcessError:
-                break
-        if not adopted:
-            return
-        time.sleep(0.02)
+                chunk = self.proc.stdout.read(1 << 16)
+            except (OSError, ValueError):
+                chunk = b""
+            with self.changed:
+                if chunk:
+                    self.reader.feed(chunk)
+                self.ended = not chunk or self.reader.full
+                self.version += 1
+                self.changed.notify_all()
+            if self.ended:
+                with contextlib.suppress(OSError):
+                    self.proc.stdout.close()
+                return
 
+    def _write(self):
+        while (data := self.outbox.get()) is not None:
+            view = memoryview(data)
+            try:
+                while view:
+                    view = view[self.proc.stdin.write(view) or 0:]
+            except (OSError, ValueError):
+                return
+
+    def send(self, data):
+        self.outbox.put(data)
+
+    def wait(self, seen, seconds):
+        """Wait until something arrives after ``seen`` (a version), at most ``seconds``."""
+        with self.changed:
+            self.changed.wait_for(lambda: self.version != seen, seconds)
+            return self.version
+
+    def count(self):
+        with self.changed:
+            return len(self.reader.ends)
+
+    def payloads(self):
+        with self.changed:
+            return self.reader.payloads()
+
+    def close(self, seconds=0.5):
+        """Stop writing; wait a moment for the rest of the output (a process the child
+        left may hold the pipe open: then what came is what counts)."""
+        self.outbox.put(None)
+        self.threads[0].join(seconds)
+
+
+def _end(child):
+    """Kill a child and everything in its process group, reap it, and take what it wrote
+    before it ended."""
+    proc, _, io, _ = child
+    if os.name == "posix":
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    else:
+        with contextlib.suppress(OSError):
+            proc.kill()
+    proc.wait()
+    io.close()
+    with contextlib.suppress(OSError):
+        proc.stdin.close()

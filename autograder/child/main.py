@@ -11,7 +11,6 @@ any. The submission's own prints go to stderr.
 import ast
 import builtins
 import os
-import resource
 import sys
 import traceback
 
@@ -176,15 +175,25 @@ def unpack_inputs(inputs):
     return unpacked
 
 
-LIMITS = {"cpu_seconds": resource.RLIMIT_CPU, "address_space": resource.RLIMIT_AS,
-          "file_size": resource.RLIMIT_FSIZE, "processes": resource.RLIMIT_NPROC,
-          "open_files": resource.RLIMIT_NOFILE}
+LIMITS = {"cpu_seconds": "RLIMIT_CPU", "address_space": "RLIMIT_AS",
+          "file_size": "RLIMIT_FSIZE", "processes": "RLIMIT_NPROC", "open_files": "RLIMIT_NOFILE"}
 
 
 def apply_limits(limits):
-    """Lower soft and hard limits together: the submission cannot raise them again."""
+    """Lower soft and hard limits together: the submission cannot raise them again. Where
+    the platform has no such limit or refuses it (Windows has no ``resource``; macOS
+    refuses RLIMIT_AS), it is skipped: the names of those skipped."""
+    try:
+        import resource
+    except ImportError:
+        return sorted(limits)
+    skipped = []
     for name, value in limits.items():
-        resource.setrlimit(LIMITS[name], (value, value))
+        try:
+            resource.setrlimit(getattr(resource, LIMITS[name]), (value, value))
+        except (AttributeError, ValueError, OSError):
+            skipped.append(name)
+    return skipped
 
 
 def main():
@@ -200,13 +209,14 @@ def main():
     out.flush()
     stdin = sys.stdin.buffer
     meta, _ = wire.read_frame(stdin)
-    apply_limits(meta["limits"])
+    skipped = apply_limits(meta["limits"])
     block_imports()
     program = Program(meta["source"])
     namespace, warnings = program.load()
     answers = {name: answer_value(namespace[name]) for name in meta.get("answers", ())
                if namespace.get(name, ...) is not ...}   # `x = ...` is the unanswered prompt
-    out.write(wire.encode({"load_warnings": warnings, "answers": answers}))
+    out.write(wire.encode({"load_warnings": warnings, "answers": answers,
+                           "limits_skipped": skipped}))
     out.flush()
     del namespace
     for case in meta["cases"]:

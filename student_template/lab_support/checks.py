@@ -46,9 +46,12 @@ def check(function, cells=None):
     _engine()
     from autograder.grade import grade
     from autograder.report import group_text
+    from autograder.sandbox import Sandbox
 
-    grading = grade(None, public_only=True, functions={function},
-                    cells=session_cells() if cells is None else cells)
+    # Portable: as the student, on any OS, changing nothing outside a temporary folder.
+    with Sandbox(portable=True) as sandbox:
+        grading = grade(None, public_only=True, functions={function}, sandbox=sandbox,
+                        cells=session_cells() if cells is None else cells)
     failing = [s for s in grading.scores if s.passed < s.total]
     if failing:
         parts = [f"### {grading.rubric['optimizers'][s.optimizer]['title']}: {s.title}\n\n"
