@@ -1,0 +1,85 @@
+"""The student's check works where Linux's POSIX extras do not exist: a Python in which
+``resource``, ``pwd``, ``grp`` and ``fcntl`` cannot be imported and nothing may touch
+``/proc`` (as on Windows), and one where ``/proc`` is absent and ``RLIMIT_AS`` is refused
+(as on macOS). Either way the verdicts and the feedback equal the Linux check's."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+from conftest import ROOT, SOLUTION
+
+from examples.bugs import write
+
+TEMPLATE = ROOT / "student_template"
+POSIX_ONLY = ("resource", "pwd", "grp", "fcntl")
+
+# Runs first in the check's process and, through the sandbox's BOOT, in its child.
+PRELUDE = {
+    "windows": f"""
+import sys
+class _NoPosix:
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        if name in {POSIX_ONLY!r}:
+            raise ImportError("No module named " + repr(name) + " on this platform")
+sys.meta_path.insert(0, _NoPosix())
+for _name in {POSIX_ONLY!r}:
+    sys.modules.pop(_name, None)
+""",
+    "macos": """
+import resource
+_setrlimit = resource.setrlimit
+def _refusing(which, limits):
+    if which == resource.RLIMIT_AS:
+        raise ValueError("current limit exceeds maximum limit")
+    return _setrlimit(which, limits)
+resource.setrlimit = _refusing
+""",
+}
+NO_PROC = """
+def _no_proc(event, args):
+    if event in ("open", "os.scandir", "os.listdir") and args and \\
+            str(args[0]).startswith("/proc"):
+        raise PermissionError("no /proc on this platform")
+sys.addaudithook(_no_proc)
+"""
+RUN_CHECK = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from lab_support import check
+from lab_support.checks import _engine
+_engine()
+from autograder import sandbox
+sandbox.BOOT = sys.argv[4] + "\\n" + sandbox.BOOT.replace("; ", "\\n")
+exec(sys.argv[4] + sys.argv[5])
+try:
+    check(sys.argv[2], cells=[("In [1]", open(sys.argv[3]).read())])
+    print(json.dumps({"passed": True, "posix": sorted(set(sys.modules) & set(sys.argv[6:]))}))
+except AssertionError as exc:
+    print(json.dumps({"passed": False, "message": str(exc)}))
+"""
+
+
+def checked(function, path, tmp_path, platform=None):
+    prelude = PRELUDE.get(platform, "")
+    no_proc = NO_PROC if platform else ""
+    done = subprocess.run([sys.executable, "-c", RUN_CHECK, str(TEMPLATE), function, str(path),
+                           prelude, no_proc, *POSIX_ONLY], capture_output=True, text=True,
+                          cwd=tmp_path, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("platform", ["windows", "macos"])
+def test_the_check_gives_linux_verdicts_without_posix_extras(platform, tmp_path):
+    [buggy] = write(["adam-eps-hat"], tmp_path)
+    good = checked("adam_step", SOLUTION, tmp_path, platform)
+    assert good["passed"]
+    if platform == "windows":
+        assert good["posix"] == []       # none of them was imported, by us or by NumPy
+    here = checked("adam_step", buggy, tmp_path)
+    there = checked("adam_step", buggy, tmp_path, platform)
+    assert not there["passed"] and there["message"] == here["message"]
+    assert "`adam-eps-hat`" in there["message"]
