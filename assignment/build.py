@@ -5,7 +5,8 @@
   without the markers in ``solutions/optimizers.py``, replaced by ``...`` in
   ``student_template/optimizers.py`` (a block at the top level disappears entirely).
 * ``assignment/lab_support/`` (data, the MLP, plotting, the notebook's checks) is copied
-  to ``student_template/lab_support/``.
+  to ``student_template/lab_support/``, and ``assignment/student_README.md`` to
+  ``student_template/README.md``.
 * ``student_template/autograder_engine.zip`` is the grading engine with the public
   references only, for the notebook's checks (``autograder/instructor/deliverables.py``
   says what it holds and what it never holds).
@@ -132,6 +133,8 @@ def outputs():
         ROOT / "student_template" / "optimizers.py": skeleton_text(source).encode(),
         ROOT / "student_template" / "autograder_engine.zip": zip_bytes(student_engine()),
         ENGINE / "data" / "answers.json": answer_key(),
+        ROOT / "student_template" / "README.md": (ROOT / "assignment" /
+                                                  "student_README.md").read_bytes(),
     }
     for path in sorted(SUPPORT.glob("*.py")):
         out[ROOT / "student_template" / "lab_support" / path.name] = path.read_bytes()
