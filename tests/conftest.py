@@ -35,6 +35,20 @@ def graded(path, public_only=False):
     return grade(path, public_only=public_only)
 
 
+# The notebook's check, as a student's notebook runs it: a fresh interpreter that has only
+# a student_template/ folder (argv[1]) on its path; argv[2] the function, argv[3] the code.
+RUN_CHECK = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from lab_support import check
+try:
+    check(sys.argv[2], cells=[("In [1]", open(sys.argv[3]).read())])
+    print(json.dumps({"passed": True}))
+except AssertionError as exc:
+    print(json.dumps({"passed": False, "message": str(exc)}))
+"""
+
+
 def sandbox_processes(data):
     """pids of the processes of the sandbox users a grading ran as (its results)."""
     import pwd

@@ -7,22 +7,12 @@ import sys
 import zipfile
 
 import pytest
-from conftest import ROOT, SOLUTION, graded
+from conftest import ROOT, RUN_CHECK, SOLUTION, graded
 
 from autograder.report import group_text
 from examples.bugs import write
 
 TEMPLATE = ROOT / "student_template"
-RUN_CHECK = """
-import json, sys
-sys.path.insert(0, sys.argv[1])
-from lab_support import check
-try:
-    check(sys.argv[2], cells=[("In [1]", open(sys.argv[3]).read())])
-    print(json.dumps({"passed": True}))
-except AssertionError as exc:
-    print(json.dumps({"passed": False, "message": str(exc)}))
-"""
 
 
 def notebook_check(function, path, tmp_path):

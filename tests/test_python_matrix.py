@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SOLUTION
+from conftest import ROOT, RUN_CHECK, SOLUTION
 
 from examples.bugs import write
 
@@ -20,16 +20,6 @@ MATRIX = ROOT / ".venv-matrix"
 NUMPY = {"3.9": "numpy==1.26.4"}            # the others get the pinned 2.x
 NUMPY_2 = next(line.strip() for line in (ROOT / "requirements" / "runtime.txt").read_text()
                .splitlines() if line.startswith("numpy=="))
-RUN_CHECK = """
-import json, sys
-sys.path.insert(0, sys.argv[1])
-from lab_support import check
-try:
-    check(sys.argv[2], cells=[("In [1]", open(sys.argv[3]).read())])
-    print(json.dumps({"passed": True}))
-except AssertionError as exc:
-    print(json.dumps({"passed": False, "message": str(exc)}))
-"""
 
 
 def pythons():

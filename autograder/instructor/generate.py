@@ -4,17 +4,9 @@ For each case of ``assignment/cases.py`` this module makes the inputs (initial p
 problem data, which parameter gets a gradient at which step, the lr at each step) from
 torch's own generator, runs the torch optimizer (float64, CPU, ``foreach=False``), and
 records the parameters and every state entry after every step, in the file of the case's
-visibility (``autograder/references.py`` reads them). Hidden cases' seeds are random and
-kept only in the hidden file: nothing a student has determines them.
-
-Arrays of each file (keys are paths; ``<c>`` is a case id):
-    <c>/inputs/init/<param>          initial value
-    <c>/inputs/mask/<param>          bool (steps,): does the parameter get a gradient
-    <c>/inputs/lrs                   (steps,) learning rate at each step
-    <c>/inputs/data/<name>           problem data (``grad/<param>`` for the stream)
-    <c>/expected/param/<param>       (steps, *shape) parameter after each step
-    <c>/expected/state/<param>/<key> (steps, *shape) state entry after each step,
-                                     NaN before the parameter's first update
+visibility (``autograder/references.py`` reads them, and documents their layout).
+Hidden cases' seeds are random and kept only in the hidden file: nothing a student has
+determines them.
 """
 
 import dataclasses
