@@ -1,7 +1,7 @@
 # %% [raw]
 # # ASSIGNMENT CONFIG
 # name: optimizers-lab
-# init_cell: true
+# init_cell: false
 # check_all_cell: true
 # run_tests: false
 # generate: false
@@ -44,6 +44,36 @@
 #
 # `grader.check("sgd")` after each function runs that same autograder on the public cases and
 # shows the same feedback Gradescope will. Hidden cases use other configurations and problems.
+
+# %%
+# Set-up: run this cell first. It checks what the lab needs and says what to do if
+# something is missing (README.md, beside this notebook, has the details).
+import sys
+from pathlib import Path
+
+if sys.version_info < (3, 9):
+    raise RuntimeError(f"This lab needs Python 3.9 or newer; this notebook runs "
+                       f"{sys.version.split()[0]}. Choose another kernel (Kernel > Change "
+                       "kernel) or install a newer Python.")
+if not Path("lab_support").is_dir():
+    raise FileNotFoundError(f"lab_support/ is not in this notebook's folder ({Path.cwd()}): "
+                            "open the notebook from inside the lab's folder. On Colab, "
+                            "upload lab_support/, tests/ and autograder_engine.zip first.")
+try:
+    import otter
+except ImportError:
+    raise ImportError("otter-grader is not installed for this notebook's Python: run "
+                      "%pip install otter-grader==7.0.0 in a new cell, restart the kernel "
+                      "and run this cell again.") from None
+NOTEBOOK = "optimizers_lab.ipynb"
+if not Path(NOTEBOOK).exists() and "google.colab" not in sys.modules:
+    found = sorted(p.name for p in Path.cwd().glob("*.ipynb"))
+    if len(found) != 1:
+        raise FileNotFoundError(f"{NOTEBOOK} is not in {Path.cwd()}: rename your copy of the "
+                                f"lab notebook back to {NOTEBOOK} (a browser may have saved "
+                                "it as 'optimizers_lab (1).ipynb').")
+    NOTEBOOK = found[0]   # a renamed copy, e.g. "optimizers_lab (1).ipynb"
+grader = otter.Notebook(NOTEBOOK)
 
 # %%
 import lab_support as lab

@@ -207,6 +207,45 @@ def question_text(grading, gs):
     return f"`{gs.group} = {value:.6g}` is not correct. 0/{gs.max_points:g} points."
 
 
+ERROR_WORDS = {"exception": "raised an exception", "returned-none": "returned None",
+               "not-an-array": "returned something that is not an array",
+               "dtype": "returned a non-float64 array", "shape": "returned the wrong shape",
+               "grad-mutated": "modified grad in place",
+               "missing-state-key": "left a state entry missing",
+               "missing-function": "is missing", "not-implemented": "is not implemented",
+               "timeout": "did not finish in time", "crash": "ended its process",
+               "not-run": "was not run (an earlier case failed)"}
+
+
+def case_line(case, outcome):
+    """One failing case in one line: where it went wrong, and the named mistake if any."""
+    head = f"`{case.function}({config_text(case)})` on the {case.problem} problem"
+    if outcome.step:
+        what = (f"diverges at step {outcome.step}, parameter `{outcome.param}` ("
+                + ", ".join(f"`{d.entry}`" for d in outcome.diffs) + ")")
+    else:
+        what = ERROR_WORDS.get((outcome.error or {}).get("kind"), "failed")
+    ids = outcome.diagnosis.ids if outcome.diagnosis else []
+    return f"- {head}: {what}" + (f"; likely `{'`, `'.join(ids)}`" if ids else "") + "."
+
+
+def check_text(grading):
+    """A notebook check's feedback, short: the first failing case in full (Gradescope's own
+    text for it), then every other failing case in one line each."""
+    failing = [c for c in grading.cases if not grading.outcomes[c.id].passed]
+    if not failing:
+        return ""
+    first, rest = failing[0], failing[1:]
+    passed = len(grading.cases) - len(failing)
+    out = [f"**{passed} of {len(grading.cases)} public cases match torch.optim.**", ""]
+    out += [f"Warning: {w}\n" for w in grading.warnings]
+    out.append(case_text(first, grading.outcomes[first.id], (grading.origins, grading.lines)))
+    if rest:
+        out += ["", f"The other failing case{'s' if len(rest) > 1 else ''}:", ""]
+        out += [case_line(c, grading.outcomes[c.id]) for c in rest]
+    return "\n".join(out) + "\n"
+
+
 def group_text(grading, gs, public=None):
     """The Markdown of one rubric group: a summary line, then each failing case (of one
     visibility only, with ``public``; ``gs`` is then that part's score)."""

@@ -1,9 +1,13 @@
 """The lab notebook: built from assignment/ by otter assign, runs top to bottom with the
 solutions, runs untouched without crashing, and its export is accepted by the autograder."""
 
+import json
+import os
+import shutil
 import subprocess
 import sys
 import zipfile
+from pathlib import Path
 
 import pytest
 from conftest import ROOT
@@ -24,8 +28,10 @@ def outputs(nb, kind):
 
 
 def text_of(nb):
-    return "\n".join(str(o.get("text", "")) + str(o.get("data", {}).get("text/plain", ""))
-                     for c in nb.cells for o in c.get("outputs", []))
+    """Every output's text: streams, plain text, and the Markdown checks display."""
+    return "\n".join(str(o.get("text", "")) + "".join(
+        str(o.get("data", {}).get(kind, "")) for kind in ("text/plain", "text/markdown"))
+        for c in nb.cells for o in c.get("outputs", []))
 
 
 @pytest.fixture(scope="module")
@@ -60,10 +66,60 @@ def test_untouched_notebook_runs_without_crashing(tmp_path):
     assert outputs(nb, "error") == []
     text = text_of(nb)
     assert "This experiment needs sgd_step: implement it above" in text
-    assert "`sgd_step` is not implemented yet" in text      # grader.check's feedback
+    assert "`sgd_step` is not implemented yet" in text      # grader.check's feedback,
+    assert "public cases differ from torch.optim (details above)" in text   # as Markdown
 
 
 def test_notebooks_and_support_files_are_up_to_date():
     done = subprocess.run([sys.executable, "assignment/build.py", "--check"], cwd=ROOT,
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def setup_cell():
+    nb = json.loads((ROOT / "student_template" / NOTEBOOK).read_text())
+    return next("".join(c["source"]) for c in nb["cells"]
+                if c["cell_type"] == "code" and "".join(c["source"]).startswith("# Set-up"))
+
+
+BLOCK_OTTER = """
+import sys
+class _NoOtter:
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        if name.partition(".")[0] == "otter":
+            raise ImportError("No module named 'otter'")
+sys.meta_path.insert(0, _NoOtter())
+"""
+
+
+def run_setup(folder, python=sys.executable, prelude=""):
+    done = subprocess.run([python, "-c", prelude + setup_cell() + "\nprint('ready', NOTEBOOK)"],
+                          cwd=folder, capture_output=True, text=True, timeout=120)
+    return done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("situation, says", [
+    ("as shipped", "ready optimizers_lab.ipynb"),
+    ("renamed by a browser", "ready optimizers_lab (1).ipynb"),
+    ("without lab_support", "lab_support/ is not in this notebook's folder"),
+    ("without otter", "otter-grader is not installed for this notebook's Python"),
+    ("Python 3.8", "This lab needs Python 3.9 or newer"),
+])
+def test_the_first_cell_says_what_is_missing(situation, says, tmp_path):
+    folder = tmp_path / "lab"
+    shutil.copytree(ROOT / "student_template", folder,
+                    ignore=shutil.ignore_patterns(".autograder_engine"))
+    python, prelude = sys.executable, ""
+    if situation == "renamed by a browser":
+        (folder / NOTEBOOK).rename(folder / "optimizers_lab (1).ipynb")
+    elif situation == "without lab_support":
+        shutil.rmtree(folder / "lab_support")
+    elif situation == "without otter":
+        prelude = BLOCK_OTTER
+    elif situation == "Python 3.8":
+        versions = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+        python = next((str(p) for p in versions.glob("3.8.*/bin/python")), None)
+        if python is None:
+            pytest.skip("no Python 3.8 on this machine")
+    assert says in run_setup(folder, python, prelude)

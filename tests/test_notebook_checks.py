@@ -9,7 +9,7 @@ import zipfile
 import pytest
 from conftest import ROOT, RUN_CHECK, SOLUTION, graded
 
-from autograder.report import group_text
+from autograder.report import case_text, config_text
 from examples.bugs import write
 
 TEMPLATE = ROOT / "student_template"
@@ -38,12 +38,19 @@ def test_check_passes_a_correct_function(tmp_path):
 @pytest.mark.parametrize("bug, function", [("amsgrad-max-of-corrected", "adam_step"),
                                            ("rmsprop-alpha-swapped", "rmsprop_step")])
 def test_check_says_what_gradescope_says_for_public_cases(bug, function, tmp_path):
+    """The first failing case in full, exactly as Gradescope words it; every other failing
+    case in one line."""
     [path] = write([bug], tmp_path)
     result = notebook_check(function, path, tmp_path)
     assert not result["passed"]
     grading = graded(path, public_only=True)
-    for s in grading.scores:
-        cases = [c for c in grading.cases if (c.optimizer, c.group) == (s.optimizer, s.group)]
-        if cases[0].function == function and s.passed < s.total:
-            assert group_text(grading, s) in result["message"]
+    failing = [c for c in grading.cases if c.function == function
+               and not grading.outcomes[c.id].passed]
+    assert failing
+    first = case_text(failing[0], grading.outcomes[failing[0].id],
+                      (grading.origins, grading.lines))
+    assert first in result["message"]
+    for case in failing[1:]:
+        assert f"- `{function}({config_text(case)})` on the {case.problem}" in result["message"]
     assert f"`{bug}`" in result["message"]
+    assert len(result["message"].splitlines()) < 40

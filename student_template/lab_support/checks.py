@@ -41,25 +41,41 @@ def session_cells():
 
 
 def check(function, cells=None):
-    """Grade ``function`` on the public cases; raise AssertionError with the autograder's
-    feedback if any case fails, else print a one-line summary."""
+    """Grade ``function`` on the public cases. If any fails: in a notebook, show the
+    feedback as Markdown and raise a one-line AssertionError; elsewhere raise it with the
+    feedback as text. Else print a one-line summary."""
     _engine()
     from autograder.grade import grade
-    from autograder.report import group_text
+    from autograder.report import check_text
     from autograder.sandbox import Sandbox
 
     # Portable: as the student, on any OS, changing nothing outside a temporary folder.
     with Sandbox(portable=True) as sandbox:
         grading = grade(None, public_only=True, functions={function}, sandbox=sandbox,
                         cells=session_cells() if cells is None else cells)
-    failing = [s for s in grading.scores if s.passed < s.total]
-    if failing:
-        parts = [f"### {grading.rubric['optimizers'][s.optimizer]['title']}: {s.title}\n\n"
-                 + group_text(grading, s) for s in failing]
-        warnings = "".join(f"Warning: {w}\n\n" for w in grading.warnings)
-        raise AssertionError("\n" + warnings + "\n\n".join(parts))
-    passed = sum(s.passed for s in grading.scores)
-    print(f"{function}: all {passed} public cases match torch.optim.")
+    if not grading.cases:
+        raise AssertionError(f"no public case checks {function}: tell your instructor")
+    text = check_text(grading)
+    if text:
+        failing = sum(not o.passed for o in grading.outcomes.values())
+        if cells is None and _show_markdown(text):
+            raise AssertionError(f"{function}: {failing} of {len(grading.cases)} public cases "
+                                 "differ from torch.optim (details above)")
+        raise AssertionError("\n" + text)
+    print(f"{function}: all {len(grading.cases)} public cases match torch.optim.")
+
+
+def _show_markdown(text):
+    """Display ``text`` as Markdown in a running notebook; False where there is none."""
+    try:
+        from IPython import get_ipython
+        from IPython.display import Markdown, display
+    except ImportError:
+        return False
+    if get_ipython() is None:
+        return False
+    display(Markdown(text))
+    return True
 
 
 def check_answer(name, value):
