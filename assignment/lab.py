@@ -10,7 +10,7 @@
 # export_cell:
 #     pdf: false
 #     run_tests: false
-#     instructions: Upload the zip file this cell makes to Gradescope.
+#     instructions: Upload the zip file this cell makes to Gradescope. On Colab, where it does not work, download this notebook (File > Download > .ipynb) and upload that instead; the notebook itself is accepted.
 # tests:
 #     files: true
 #     ok_format: false
@@ -55,10 +55,40 @@ if sys.version_info < (3, 9):
     raise RuntimeError(f"This lab needs Python 3.9 or newer; this notebook runs "
                        f"{sys.version.split()[0]}. Choose another kernel (Kernel > Change "
                        "kernel) or install a newer Python.")
+# Where students on Colab get the lab's files: the URL of a zip of the student folder, set
+# by the instructor; or a zip of that folder the student uploads beside the notebook.
+SUPPORT_URL = ""
+if not Path("lab_support").is_dir():
+    import io
+    import shutil
+    import zipfile
+
+    def _holds_lab(path):
+        with zipfile.ZipFile(path) as zf:
+            return any(n.endswith("lab_support/__init__.py") for n in zf.namelist())
+
+    found = [z for z in sorted(Path.cwd().glob("*.zip")) if _holds_lab(z)]
+    if not found and SUPPORT_URL:
+        from urllib.request import urlopen
+
+        found = [io.BytesIO(urlopen(SUPPORT_URL, timeout=60).read())]
+    for archive in found[:1]:
+        with zipfile.ZipFile(archive) as zf:
+            names = zf.namelist()
+            top = next(n for n in names if n.endswith("lab_support/__init__.py"))[:-23]
+            for name in names:
+                part = name[len(top):]
+                if name.startswith(top) and ".." not in part and part.split("/")[0] in (
+                        "lab_support", "tests", "autograder_engine.zip", "README.md"):
+                    zf.extract(name, "_lab_files")
+            for item in (Path("_lab_files") / top).iterdir():
+                if not Path(item.name).exists():
+                    item.rename(item.name)
+        shutil.rmtree("_lab_files", ignore_errors=True)
 if not Path("lab_support").is_dir():
     raise FileNotFoundError(f"lab_support/ is not in this notebook's folder ({Path.cwd()}): "
                             "open the notebook from inside the lab's folder. On Colab, "
-                            "upload lab_support/, tests/ and autograder_engine.zip first.")
+                            "upload the zip of the lab's folder, then run this cell again.")
 try:
     import otter
 except ImportError:

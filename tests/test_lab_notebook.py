@@ -123,3 +123,48 @@ def test_the_first_cell_says_what_is_missing(situation, says, tmp_path):
         if python is None:
             pytest.skip("no Python 3.8 on this machine")
     assert says in run_setup(folder, python, prelude)
+
+
+def lab_zip(path):
+    """The student folder zipped as an instructor would hand it out (one top folder)."""
+    with zipfile.ZipFile(path, "w") as zf:
+        for item in sorted((ROOT / "student_template").rglob("*")):
+            if item.is_file() and ".autograder_engine" not in item.parts:
+                zf.write(item, "optimizers-lab/" + str(item.relative_to(ROOT / "student_template")))
+    return path
+
+
+@pytest.mark.parametrize("how", ["an uploaded zip", "the course's URL"])
+def test_on_colab_the_first_cell_fetches_the_lab_files(how, tmp_path):
+    """Only the notebook was uploaded: the first cell unpacks the lab's files from a zip the
+    student uploaded beside it, or from the URL the instructor set, and checks then run."""
+    import http.server
+    import threading
+
+    folder = tmp_path / "content"
+    folder.mkdir()
+    shutil.copy(ROOT / "student_template" / NOTEBOOK, folder)
+    served = tmp_path / "served"
+    served.mkdir()
+    cell = setup_cell()
+    server = None
+    if how == "an uploaded zip":
+        lab_zip(folder / "optimizers-lab.zip")
+    else:
+        lab_zip(served / "lab.zip")
+        handler = lambda *a: http.server.SimpleHTTPRequestHandler(*a, directory=str(served))  # noqa: E731
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        url = f"http://127.0.0.1:{server.server_address[1]}/lab.zip"
+        assert 'SUPPORT_URL = ""' in cell
+        cell = cell.replace('SUPPORT_URL = ""', f"SUPPORT_URL = {url!r}")
+    try:
+        code = cell + "\nimport lab_support\nlab_support.check('sgd_step', cells=[])\n"
+        done = subprocess.run([sys.executable, "-c", code], cwd=folder, capture_output=True,
+                              text=True, timeout=120)
+    finally:
+        if server:
+            server.shutdown()
+    assert (folder / "lab_support" / "__init__.py").exists(), done.stderr[-2000:]
+    assert not (folder / "_lab_files").exists()
+    assert "is not implemented yet" in done.stderr or "No top-level function" in done.stderr
