@@ -59,17 +59,11 @@ def decode(data):
 
 
 def payloads(stream):
-    """The payloads of the complete frames in a byte stream, in order, undecoded (views into
-    ``stream``); a truncated tail is dropped."""
-    found, offset, view = [], 0, memoryview(stream)
-    while offset + _LENGTH.size <= len(stream):
-        (length,) = _LENGTH.unpack_from(stream, offset)
-        start = offset + _LENGTH.size
-        if start + length > len(stream):
-            break
-        found.append(view[start:start + length])
-        offset = start + length
-    return found
+    """The payloads of the complete frames in a byte stream, in order, undecoded; a
+    truncated tail is dropped."""
+    reader = FrameReader(len(stream))
+    reader.feed(stream)
+    return reader.payloads()
 
 
 def split_frames(stream):
