@@ -44,6 +44,12 @@ def source_line(value):
     return (text(value, LINE_CHARS) or "").replace("```", "'''")
 
 
+def _among(value, allowed):
+    """``value`` if it is a string in ``allowed``, else None (a forged list or dict is not
+    even looked up: it cannot be hashed)."""
+    return value if isinstance(value, str) and value in allowed else None
+
+
 def _int(value, low, high):
     ok = isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
     return value if ok else None
@@ -60,7 +66,7 @@ def frames(raw, line_count, names):
     for frame in raw if isinstance(raw, list) else []:
         line = _int(frame[0], 1, line_count) if isinstance(frame, list) and frame else None
         if line:
-            name = frame[1] if len(frame) > 1 and frame[1] in names else "?"
+            name = (_among(frame[1], names) if len(frame) > 1 else None) or "?"
             kept.append((line, name))
     return kept[-FRAMES_SHOWN:]
 
@@ -75,11 +81,12 @@ def error(raw, case, keys, line_count, names):
     """A case's error record rebuilt (``keys``: {param: {"shape", "keys"}}), or None."""
     if raw is None:
         return None
-    if not isinstance(raw, dict) or raw.get("kind") not in KINDS:
+    kind = _among(raw.get("kind"), KINDS) if isinstance(raw, dict) else None
+    if kind is None:
         return {"kind": "malformed"}
-    kind, out = raw["kind"], {"kind": raw["kind"]}
+    out = {"kind": kind}
     step = _int(raw.get("step"), 1, case.steps)
-    param = raw.get("param") if raw.get("param") in keys else None
+    param = _among(raw.get("param"), keys)
     if step and param:
         out.update(step=step, param=param)
     if kind == "exception":
@@ -92,7 +99,7 @@ def error(raw, case, keys, line_count, names):
     elif kind in ("not-an-array", "dtype", "shape"):
         entries = keys.get(param, {}).get("keys", [])
         allowed = {"the returned parameter", *(f'state["{k}"]' for k in entries)}
-        out["what"] = raw.get("what") if raw.get("what") in allowed else "a returned value"
+        out["what"] = _among(raw.get("what"), allowed) or "a returned value"
         out["type"] = _identifier(raw.get("type"), "object")
         if kind == "dtype":
             dtype = raw.get("dtype")
@@ -104,7 +111,7 @@ def error(raw, case, keys, line_count, names):
                 return {"kind": "malformed"}
             out.update(got=list(got), expected=list(expected))
     elif kind == "missing-state-key":
-        if raw.get("key") not in keys.get(param, {}).get("keys", []):
+        if _among(raw.get("key"), keys.get(param, {}).get("keys", [])) is None:
             return {"kind": "malformed"}
         present = raw.get("present") if isinstance(raw.get("present"), list) else []
         out["key"] = raw["key"]

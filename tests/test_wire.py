@@ -124,3 +124,31 @@ def test_children_get_one_visibility_and_each_case_its_own_inputs_only():
 
     run_submission("", plan, arrays, Recorder("main"))
     assert Recorder.runs == [("main", {True}), ("apart", {False})]
+
+
+FORGED = [None, 7, 1.5, True, "x" * 10_000, [1], ["a", "b"], {"a": 1}, [[1, 2]], {}]
+
+
+@pytest.mark.parametrize("field", ["kind", "step", "param", "type", "message", "frames",
+                                   "what", "dtype", "got", "expected", "key", "present",
+                                   "state_empty"])
+def test_a_forged_error_record_is_rebuilt_not_trusted(field):
+    """Every field of a child's error record, forged as every JSON type: the trusted side
+    rebuilds a record of known kind and plain fields, and never raises."""
+    from autograder import untrusted
+
+    case = next(c for c in CASES if c.public and c.problem == "stream")
+    keys = {"vector": {"shape": [4], "keys": ["momentum_buffer"]}}
+    for kind in sorted(untrusted.KINDS) + ["malformed"]:
+        for value in FORGED:
+            raw = {"kind": kind, "step": 1, "param": "vector", "key": "momentum_buffer",
+                   "got": [4], "expected": [4], field: value}
+            out = untrusted.error(raw, case, keys, 10, {"sgd_step"})
+            assert out["kind"] in untrusted.KINDS | {"malformed"}
+            json.dumps(out, allow_nan=False)
+            for text in (v for v in out.values() if isinstance(v, str)):
+                assert len(text) <= untrusted.MESSAGE_CHARS + 1
+    for value in FORGED:
+        assert isinstance(untrusted.warnings([{"line": 1, "type": value, "message": value,
+                                               "frames": value}], 10, {"f"}), list)
+        assert isinstance(untrusted.answers({"q": value}, ["q"]), dict)
