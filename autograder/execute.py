@@ -63,14 +63,13 @@ def run_submission(source, plan, arrays, sandbox, answers=()):
     """
     if not plan and not answers:
         return {}, Loaded()
-    parts = [{f: [(c, k) for c, k in cases if c.public == public] for f, cases in plan.items()}
-             for public in (True, False)]
-    parts = [{f: cases for f, cases in part.items() if cases} for part in parts]
-    parts = [part for i, part in enumerate(parts) if part or (i == 0 and answers)]
     runs, head, own = {}, None, _own(source)
-    for part in parts:
-        box = sandbox if any(c.public for cases in part.values() for c, _ in cases) or \
-            not part else sandbox.for_hidden()
+    for public in (True, False):
+        part = {f: [(c, k) for c, k in cases if c.public == public] for f, cases in plan.items()}
+        part = {f: cases for f, cases in part.items() if cases}
+        if not part and not (public and answers):
+            continue          # (a child runs for the concept answers even with no case)
+        box = sandbox if public else sandbox.for_hidden()
 
         def make_request(names, first, part=part, asked=answers if head is None else (),
                          box=box):

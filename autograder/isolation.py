@@ -71,34 +71,33 @@ def sandbox_identity(user):
     return entry.pw_uid, entry.pw_gid
 
 
-_INTERPRETERS = {}
+_INTERPRETER = []
 
 
 def child_interpreter(identity):
-    """A Python of our version the sandbox users may execute (ours may sit in root's home);
-    they are all alike, so one of them is asked, once."""
-    if bool(identity) not in _INTERPRETERS:
+    """A Python of our version a sandbox user may execute (ours may sit in root's home);
+    the users are all alike, so one of them is asked, once per process. None if none."""
+    if not _INTERPRETER:
         version = f"{sys.version_info.major}.{sys.version_info.minor}"
+        env = {k: v for k, v in os.environ.items() if k == "LD_LIBRARY_PATH"}
         found = None
         for exe in (sys.executable, f"/usr/bin/python{version}", f"/usr/local/bin/python{version}"):
-            user = dict(user=identity[0], group=identity[1], extra_groups=[]) if identity else {}
-            env = {k: v for k, v in os.environ.items() if k == "LD_LIBRARY_PATH"}
             try:
                 done = subprocess.run([exe, "-I", "-S", "-c", "import sys; print(sys.version[:5])"],
                                       capture_output=True, text=True, timeout=10, cwd="/",
-                                      env=env, **user)
+                                      env=env, user=identity[0], group=identity[1],
+                                      extra_groups=[])
             except (OSError, subprocess.SubprocessError):
                 continue
             if done.returncode == 0 and done.stdout.startswith(version):
                 found = exe
                 break
-        _INTERPRETERS[bool(identity)] = found
-    return _INTERPRETERS[bool(identity)]
+        _INTERPRETER.append(found)
+    return _INTERPRETER[0]
 
 
 def user_process_count():
-    uid = os.getuid()
-    return sum(1 for p in PROC.iterdir() if p.name.isdigit() and _owner(p) == uid)
+    return len(processes_of(os.getuid()))
 
 
 def _owner(proc_dir):
@@ -112,7 +111,7 @@ def kill_processes_of(identity, python):
     """Kill every process of a sandbox user (``identity``: (uid, gid)), as that user."""
     uid, gid = identity
     for _ in range(10):
-        if not _processes_of(uid):
+        if not processes_of(uid):
             return
         subprocess.run([python, "-I", "-S", "-c",
                         "import os, signal; os.kill(-1, signal.SIGKILL)"],
@@ -146,7 +145,7 @@ def remove_files_of(uid, top):
                 folders.append(entry.path)
 
 
-def _processes_of(uid):
+def processes_of(uid):
     return [int(p.name) for p in PROC.iterdir()
             if p.name.isdigit() and _owner(p) == uid]
 

@@ -87,7 +87,7 @@ class Sandbox:
         try:
             return self._prepare(hidden_apart)
         except BaseException:
-            self._release()
+            self.__exit__()      # what was made so far: a partner sandbox, folders, the lock
             raise
 
     def _prepare(self, hidden_apart):
@@ -173,15 +173,16 @@ class Sandbox:
         return box
 
     def __exit__(self, *exc):
+        """End everything this sandbox made (also after a failed start, part-way)."""
         if self.apart:
-            self.apart.__exit__(*exc)
-        if self.spare:   # never given a request (nothing to run)
+            self.apart.__exit__()
+            self.apart = None
+        if getattr(self, "spare", None):   # never given a request (nothing to run)
             _end(self._take_spare())
-        self.reap()
-        shutil.rmtree(self.root, ignore_errors=True)
-        self._release()
-
-    def _release(self):
+        if getattr(self, "python", None):
+            self.reap()
+        if getattr(self, "root", None):
+            shutil.rmtree(self.root, ignore_errors=True)
         if self.lock is not None:
             os.close(self.lock)
             self.lock = None
