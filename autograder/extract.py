@@ -52,6 +52,9 @@ class Extracted:
 def read_cells(path):
     """[(label, code)] of a ``.py``, ``.ipynb``, or a ``.zip`` holding one of them."""
     path = Path(path)
+    if os.path.islink(path):          # (read_file refuses links too, where O_NOFOLLOW is)
+        raise SubmissionError(f"{shown(path.name)} is a symbolic link, not a file: submit the "
+                              "file itself.")
     if path.suffix not in SUFFIXES + (".zip",):
         raise SubmissionError(f"{shown(path.name)} is not a notebook (.ipynb) or Python file "
                               "(.py).")
@@ -63,9 +66,6 @@ def read_file(path):
     """The bytes of a submission file, refusing a symbolic link (it could point at another
     student's file or at the answer key), anything but a regular file, and more than
     MAX_FILE_BYTES, before reading."""
-    if os.path.islink(path):          # (O_NOFOLLOW below says so too, where it exists)
-        raise SubmissionError(f"{shown(path.name)} is a symbolic link, not a file: submit the "
-                              "file itself.")
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
         fd = os.open(path, flags)

@@ -538,3 +538,19 @@ def test_a_process_left_behind_cannot_stall_the_next_child(tmp_path):
     """), timeout=3)
     assert data["score"] <= WITHOUT_SGD
     assert seconds < 20
+
+
+def test_a_symlinked_student_folder_in_batch_is_a_zero_with_its_reason(tmp_path):
+    from autograder.instructor import batch
+
+    source = tmp_path / "submissions"
+    (source / "honest").mkdir(parents=True)
+    (source / "honest" / "lab.py").write_text(SOLUTION.read_text())
+    (source / "copycat").symlink_to(source / "honest", target_is_directory=True)
+    (source / "linked.py").symlink_to(SOLUTION)
+    batch.run(source, tmp_path / "out", jobs=2, timeout=5, show_progress=False)
+    result = {key: json.loads((tmp_path / "out" / "results" / f"{key}.json").read_text())
+              for key in ("honest", "copycat", "linked")}
+    assert result["honest"]["score"] == 100
+    for key in ("copycat", "linked"):
+        assert result[key]["score"] == 0 and "symbolic link" in result[key]["output"], key

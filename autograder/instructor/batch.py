@@ -63,7 +63,9 @@ def _plain_folder(source):
     for item in sorted(source.iterdir()):
         if item.name.startswith("."):
             continue
-        if item.is_dir():
+        if item.is_symlink():      # a link to another student's work: graded as a link
+            entries.append(Entry(_key(item.stem), item))
+        elif item.is_dir():
             try:
                 entries.append(Entry(_key(item.name), find_submission(item)))
             except SubmissionError:
