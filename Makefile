@@ -7,7 +7,7 @@ SUBMISSIONS ?=
 OUT ?= build/grades
 
 # `make bench` measures the figures in the README (about 6 minutes): see benchmarks/.
-.PHONY: bench demo test lint student solutions references check-references autograder grade report venv clean
+.PHONY: bench build demo test lint references check-references autograder grade report venv clean
 
 $(STAMP): requirements/runtime.txt requirements/dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -18,31 +18,34 @@ $(STAMP): requirements/runtime.txt requirements/dev.txt
 
 venv: $(STAMP)
 
-demo: venv student autograder
+demo: build autograder
 	$(PY) -m examples.demo
 
-test: venv lint
+test: build lint
 	$(PY) -m pytest -q
 
-bench: venv student
+bench: build
 	$(PY) -m benchmarks
 
 lint: venv
 	$(PY) -m ruff check .
 
-# One build makes both the student folder and the solutions.
-solutions: student
-student: venv
+# Everything made from assignment/, in order, after checking the sources agree: the rubric,
+# answer and catalog data, the student folder and solutions, the references and variants
+# (remade when their sources changed), the student engine (assignment/build.py).
+build: venv
 	$(PY) assignment/build.py
 
-references: venv
-	$(PY) -m autograder references
+# Remake the references even if their sources did not change (NEW_SEEDS=1: new hidden inputs).
+references: build
+	$(PY) -m autograder references $(if $(NEW_SEEDS),--new-hidden-seeds)
+	$(PY) assignment/build.py
 
 check-references: venv
 	$(PY) -m autograder references --check
 	$(PY) -m autograder references --check --second-kernel-path
 
-autograder: venv student
+autograder: build
 	$(PY) -m autograder build-zip --out build/autograder.zip
 
 grade: venv

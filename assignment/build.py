@@ -1,27 +1,40 @@
-"""Build everything students and the answer key get from the sources in ``assignment/``.
+"""Build everything students, the grading image and the answer key get from the sources in
+``assignment/``, after checking those sources against each other (``make build``).
 
+* ``assignment/spec.py`` (the optimizers, questions and policies) makes the engine's rubric
+  and registry (``autograder/data/rubric.json``), the concept questions' answer key
+  (``autograder/data/answers.json``, never shipped to students) and the notebook's question
+  blocks; ``assignment/misconceptions.py`` makes the catalog grading names
+  (``autograder/data/misconceptions.json``).
 * ``assignment/optimizers.py`` is the single source of the step functions. Code between
   ``# BEGIN SOLUTION`` and ``# END SOLUTION`` (otter-assign's markers) is the answer: kept
   without the markers in ``solutions/optimizers.py``, replaced by ``...`` in
   ``student_template/optimizers.py`` (a block at the top level disappears entirely).
-* ``assignment/lab_support/`` (data, the MLP, plotting, the notebook's checks) is copied
-  to ``student_template/lab_support/``, and ``assignment/student_README.md`` to
-  ``student_template/README.md``.
-* ``student_template/autograder_engine.zip`` is the grading engine with the public
-  references only, for the notebook's checks (``autograder/instructor/deliverables.py``
-  says what it holds and what it never holds).
 * ``assignment/lab.py`` is the master notebook (a jupytext percent file in otter-assign's
-  format, step functions included from optimizers.py): ``otter assign`` makes the student
-  notebook and its tests (``student_template/``) and the solution notebook
-  (``solutions/``); the concept questions' solution lines make the autograder's answer key
-  (``autograder/data/answers.json``).
+  format): each ``# question: <name>`` line becomes that optimizer's or question's block
+  (points from the spec; an optimizer's step function, with the private helpers defined
+  just above it, from optimizers.py). ``otter assign`` makes the student notebook and its
+  tests (``student_template/``) and the solution notebook (``solutions/``).
+* ``assignment/lab_support/`` is copied to ``student_template/lab_support/``, and
+  ``assignment/student_README.md`` to ``student_template/README.md``.
+* ``python -m autograder references --if-stale`` remakes the torch references and the
+  variants' trajectories when their sources changed (it refuses an answer key or a model
+  that differs from torch, or a variant that never does).
+* ``student_template/autograder_engine.zip`` is the grading engine with the public data
+  only, for the notebook's checks (``autograder/instructor/deliverables.py``).
 
-    python assignment/build.py            write every output
-    python assignment/build.py --check    exit 1 if any output is out of date
+The build writes a file only when its bytes change (atomically), and deletes from the
+folders it owns (``student_template/``, ``solutions/``, ``autograder/data/``) every file it
+no longer makes.
+
+    python assignment/build.py            check the sources, then write every output
+    python assignment/build.py --check    exit 1 if a source is inconsistent or an output
+                                          is out of date or stray
 """
 
 import argparse
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -31,15 +44,21 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from autograder.instructor.deliverables import student_engine, zip_bytes  # noqa: E402
+from assignment import consistency  # noqa: E402
+from assignment import spec as SPEC  # noqa: E402
 
 SOURCE = ROOT / "assignment" / "optimizers.py"
 LAB = ROOT / "assignment" / "lab.py"          # the master notebook, as a jupytext percent file
 NOTEBOOK = "optimizers_lab.ipynb"
-INCLUDE = re.compile(r"^# include: (.+)$", re.M)
-ANSWER = re.compile(r"^(\w+) = (.+?)\s+# SOLUTION$", re.M)   # a concept question's solution
+QUESTION = re.compile(r"^# question: (\w+)[ \t]*$", re.M)
 SUPPORT = ROOT / "assignment" / "lab_support"
-ENGINE = ROOT / "autograder"
+DATA = ROOT / "autograder" / "data"
+OWNED = [ROOT / "student_template", ROOT / "solutions", DATA]
+# Made by ``make references`` (kept unless their sources go: see consistency).
+REFERENCE_DATA = {"references-public.npz", "references-hidden.npz", "variants-public.npz",
+                  "variants-hidden.npz", "provenance.json"}
+ENGINE_ZIP = ROOT / "student_template" / "autograder_engine.zip"
+IGNORED = {"__pycache__", ".ipynb_checkpoints", ".autograder_engine"}   # made at run time
 BLOCK = re.compile(r"^([ \t]*)# BEGIN SOLUTION( NO PROMPT)?\n(.*?)^[ \t]*# END SOLUTION\n",
                    re.M | re.S)
 HEADER = "# Generated from assignment/optimizers.py by assignment/build.py: edit that file.\n"
@@ -58,24 +77,58 @@ def skeleton_text(source: str) -> str:
 
 
 def segments(source):
-    """{function name: its top-level text}, a solution block around a def included."""
+    """{step function name: its top-level text, with the private helpers (``_name``) defined
+    just above it}, solution markers and all."""
     starts = [m.start() for m in re.finditer(r"^(def |# BEGIN SOLUTION)", source, re.M)
               if not source[:m.start()].rstrip().endswith("# BEGIN SOLUTION NO PROMPT")]
-    named = {}
+    named, helpers = {}, []
     for start, end in zip(starts, starts[1:] + [len(source)]):
         chunk = source[start:end].rstrip() + "\n"
-        named[re.search(r"^def (\w+)", chunk, re.M).group(1)] = chunk
+        name = re.search(r"^def (\w+)", chunk, re.M).group(1)
+        if name.startswith("_"):
+            helpers.append(chunk)
+        else:
+            named[name] = "\n\n".join(c.rstrip() for c in [*helpers, chunk])
+            helpers = []
     return named
 
 
+def raw(*lines):
+    return "# %% [raw]\n" + "".join(f"# {line}\n" for line in lines)
+
+
+def question_block(name, source_parts):
+    """The otter-assign cells of question ``name`` (an optimizer, a concept or a written
+    question of the spec)."""
+    if name in SPEC.MANUAL:
+        return (raw("# BEGIN QUESTION", f"name: {name}", "manual: true",
+                    f"points: {SPEC.MANUAL[name]['points']}") +
+                "\n# %% [markdown]\n# _Type your answer here, replacing this text._\n\n" +
+                raw("# END QUESTION"))
+    if name in SPEC.QUESTIONS:
+        q = SPEC.QUESTIONS[name]
+        points, solution = q["points"], f"{name} = {q['answer']}  # SOLUTION"
+        test = (f"def test_{name}({name}):\n    import lab_support\n"
+                f"    lab_support.check_answer({name!r}, {name})")
+    else:
+        o = SPEC.OPTIMIZERS[name]
+        points = sum(p for p, _ in o["groups"].values())
+        solution = source_parts[o["function"]].rstrip()
+        test = (f"def test_{name}():\n    import lab_support\n"
+                f"    lab_support.check({o['function']!r})")
+    return "\n".join([
+        raw("# BEGIN QUESTION", f"name: {name}", f"points: {points:g}"),
+        raw("# BEGIN SOLUTION"), f"# %%\n{solution}\n", raw("# END SOLUTION"),
+        raw("# BEGIN TESTS"), f"# %%\n{test}\n", raw("# END TESTS"), raw("# END QUESTION")])
+
+
 def master_notebook(source):
-    """The otter-assign master notebook: lab.py with each ``# include: name`` replaced by
-    those functions from optimizers.py, solution markers and all."""
+    """The otter-assign master notebook: lab.py with each ``# question: name`` line replaced
+    by that question's block."""
     import jupytext
 
     parts = segments(source)
-    text = INCLUDE.sub(lambda m: "\n\n".join(parts[n].rstrip() for n in m.group(1).split()),
-                       LAB.read_text())
+    text = QUESTION.sub(lambda m: question_block(m.group(1), parts), LAB.read_text())
     nb = jupytext.reads(text, fmt="py:percent")
     nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python",
                                  "name": "python3"}
@@ -117,22 +170,74 @@ def otter_outputs(source):
     return out
 
 
-def answer_key() -> bytes:
-    """The concept questions' answers, from the notebook's solution cells (our own source,
-    evaluated without builtins): the autograder's key, never shipped to students."""
-    answers = {name: float(eval(expr, {"__builtins__": {}}))  # noqa: S307 - our own source
-               for name, expr in ANSWER.findall(LAB.read_text())}
-    return (json.dumps(answers, indent=1, sort_keys=True) + "\n").encode()
+def json_bytes(value):
+    return (json.dumps(value, indent=1) + "\n").encode()
+
+
+def rubric():
+    """The engine's rubric and registry, from the spec."""
+    def optimizer(o):
+        return {"title": o["title"], "function": o["function"], "torch": o["torch"],
+                "hyperparameters": o["hyperparameters"],
+                "state": {k: {"shape": shape, "equation": eq}
+                          for k, (shape, eq) in o["state"].items()},
+                "update": o["update"], "benchmark": o["benchmark"],
+                "groups": {g: {"points": p, "title": t} for g, (p, t) in o["groups"].items()}}
+    return {"title": SPEC.TITLE, "total": SPEC.TOTAL, "visibility": SPEC.VISIBILITY,
+            "optimizers": {n: optimizer(o) for n, o in SPEC.OPTIMIZERS.items()},
+            "manual": [{"name": n, **q} for n, q in SPEC.MANUAL.items()],
+            "questions": {n: {"points": q["points"], "title": q["title"], "rtol": q["rtol"]}
+                          for n, q in SPEC.QUESTIONS.items()},
+            "late_policy": SPEC.LATE_POLICY}
+
+
+def catalog(entries):
+    """The misconception catalog as grading knows it: id, title, hint, functions."""
+    every = [o["function"] for o in SPEC.OPTIMIZERS.values()]
+
+    def functions(m):
+        if not m.variants:
+            return every if m.rule_functions == "all" else list(m.rule_functions)
+        mine = {SPEC.OPTIMIZERS[v.optimizer]["function"] for v in m.variants}
+        return [f for f in every if f in mine]
+    return [{"id": m.id, "title": m.title, "hint": m.hint, "functions": functions(m)}
+            for m in entries]
+
+
+def answer_key():
+    """The concept questions' answers (our own expressions, evaluated without builtins)."""
+    return {name: float(eval(q["answer"], {"__builtins__": {}}))  # noqa: S307 - our source
+            for name, q in sorted(SPEC.QUESTIONS.items())}
+
+
+def problems():
+    """Every inconsistency among the sources (``assignment/consistency.py``)."""
+    import runpy
+
+    from assignment.misconceptions import CATALOG
+    from assignment.models import MODELS
+
+    lab = LAB.read_text()
+    rows = runpy.run_path(str(ROOT / "assignment" / "cases.py"))["ROWS"]
+    texts = {"lab.py": lab, **{f"lab_support/{p.name}": p.read_text()
+                               for p in sorted(SUPPORT.glob("*.py"))}}
+    return (consistency.spec_problems() + consistency.row_problems(rows) +
+            consistency.catalog_problems(CATALOG, MODELS) + consistency.lab_problems(lab) +
+            consistency.stray_function_problems(texts) +
+            consistency.answer_key_problems(SOURCE.read_text()))
 
 
 def outputs():
-    """{output path: bytes}, everything this script generates."""
+    """{output path: bytes} for everything but the references and the engine zip."""
+    from assignment.misconceptions import CATALOG
+
     source = SOURCE.read_text()
     out = {
         ROOT / "solutions" / "optimizers.py": solution_text(source).encode(),
         ROOT / "student_template" / "optimizers.py": skeleton_text(source).encode(),
-        ROOT / "student_template" / "autograder_engine.zip": zip_bytes(student_engine()),
-        ENGINE / "data" / "answers.json": answer_key(),
+        DATA / "rubric.json": json_bytes(rubric()),
+        DATA / "misconceptions.json": json_bytes(catalog(CATALOG)),
+        DATA / "answers.json": json_bytes(answer_key()),
         ROOT / "student_template" / "README.md": (ROOT / "assignment" /
                                                   "student_README.md").read_bytes(),
     }
@@ -142,21 +247,79 @@ def outputs():
     return out
 
 
+def engine_zip():
+    from autograder.instructor.deliverables import student_engine, zip_bytes
+
+    return zip_bytes(student_engine())
+
+
+def write(path, data):
+    """Write ``data`` to ``path`` atomically, and only if it changes: a concurrent build
+    or test run never reads half a file."""
+    if path.exists() and path.read_bytes() == data:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, path)
+    return True
+
+
+def strays(made):
+    """Files in the folders the build owns that it does not make."""
+    keep = set(made) | {DATA / n for n in REFERENCE_DATA}
+    return sorted(p for folder in OWNED for p in folder.rglob("*")
+                  if p.is_file() and p not in keep and not IGNORED & set(p.parts))
+
+
+def references(check):
+    """Run ``make references``' step: remake what is stale (or with ``check``, only say)."""
+    if check:
+        from autograder.instructor.generate import up_to_date
+
+        return [] if up_to_date() else ["autograder/data: the references were made from "
+                                        "other sources (run make build)"]
+    done = subprocess.run([sys.executable, "-m", "autograder", "references", "--if-stale"],
+                          cwd=ROOT)
+    return ["make references refused (above)"] if done.returncode else []
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true")
     args = parser.parse_args(argv)
+    found = problems()
+    if found:
+        print("The build refuses these sources; nothing was written:", *found, sep="\n  ")
+        return 2
+    made = outputs()
     stale = []
-    for path, data in outputs().items():
+    for path, data in made.items():
         if args.check:
             if not path.exists() or path.read_bytes() != data:
-                stale.append(path.relative_to(ROOT))
-        else:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
+                stale.append(path)
+        elif write(path, data):
             print(f"wrote {path.relative_to(ROOT)}")
-    if stale:
-        print("out of date (run `make student solutions`):", *stale, sep="\n  ")
+    refused = references(args.check)
+    if refused and not args.check:
+        print(*refused, sep="\n")
+        return 2
+    made[ENGINE_ZIP] = engine_zip()
+    if args.check:
+        if not ENGINE_ZIP.exists() or ENGINE_ZIP.read_bytes() != made[ENGINE_ZIP]:
+            stale.append(ENGINE_ZIP)
+    elif write(ENGINE_ZIP, made[ENGINE_ZIP]):
+        print(f"wrote {ENGINE_ZIP.relative_to(ROOT)}")
+    extra = strays(made)
+    for path in [] if args.check else extra:
+        path.unlink()
+        print(f"deleted {path.relative_to(ROOT)} (no longer made)")
+    if args.check and (stale or extra or refused):
+        print("out of date (run make build):", *(p.relative_to(ROOT) for p in stale),
+              *(f"{p.relative_to(ROOT)} (not made by the build)" for p in extra), *refused,
+              sep="\n  ")
         return 1
     return 0
 

@@ -122,33 +122,7 @@ plt.rcParams.update({"figure.dpi": 90, "axes.spines.top": False, "axes.spines.ri
 # **Nesterov** steps along $g + \mu b$ instead. Weight decay adds $\lambda\theta$ to the
 # gradient first; `maximize` negates the gradient before that.
 
-# %% [raw]
-# # BEGIN QUESTION
-# name: sgd
-# points: 20
-
-# %% [raw]
-# # BEGIN SOLUTION
-
-# %%
-# include: sgd_step
-
-# %% [raw]
-# # END SOLUTION
-
-# %% [raw]
-# # BEGIN TESTS
-
-# %%
-def test_sgd():
-    import lab_support
-    lab_support.check("sgd_step")
-
-# %% [raw]
-# # END TESTS
-
-# %% [raw]
-# # END QUESTION
+# question: sgd
 
 # %% [markdown]
 # ## 2. RMSprop
@@ -158,33 +132,7 @@ def test_sgd():
 # Note where torch puts $\epsilon$. With `centered=True` it subtracts the squared running mean
 # of the gradient inside the square root.
 
-# %% [raw]
-# # BEGIN QUESTION
-# name: rmsprop
-# points: 20
-
-# %% [raw]
-# # BEGIN SOLUTION
-
-# %%
-# include: rmsprop_step
-
-# %% [raw]
-# # END SOLUTION
-
-# %% [raw]
-# # BEGIN TESTS
-
-# %%
-def test_rmsprop():
-    import lab_support
-    lab_support.check("rmsprop_step")
-
-# %% [raw]
-# # END TESTS
-
-# %% [raw]
-# # END QUESTION
+# question: rmsprop
 
 # %% [markdown]
 # ## 3. Adam and AdamW
@@ -195,61 +143,9 @@ def test_rmsprop():
 # $\theta \leftarrow \theta (1 - \eta\lambda)$, instead of adding $\lambda\theta$ to the gradient.
 # You may share code between the two.
 
-# %% [raw]
-# # BEGIN QUESTION
-# name: adam
-# points: 20
+# question: adam
 
-# %% [raw]
-# # BEGIN SOLUTION
-
-# %%
-# include: _adam_update adam_step
-
-# %% [raw]
-# # END SOLUTION
-
-# %% [raw]
-# # BEGIN TESTS
-
-# %%
-def test_adam():
-    import lab_support
-    lab_support.check("adam_step")
-
-# %% [raw]
-# # END TESTS
-
-# %% [raw]
-# # END QUESTION
-
-# %% [raw]
-# # BEGIN QUESTION
-# name: adamw
-# points: 20
-
-# %% [raw]
-# # BEGIN SOLUTION
-
-# %%
-# include: adamw_step
-
-# %% [raw]
-# # END SOLUTION
-
-# %% [raw]
-# # BEGIN TESTS
-
-# %%
-def test_adamw():
-    import lab_support
-    lab_support.check("adamw_step")
-
-# %% [raw]
-# # END TESTS
-
-# %% [raw]
-# # END QUESTION
+# question: adamw
 
 # %% [markdown]
 # ## 4. Adagrad
@@ -259,33 +155,7 @@ def test_adamw():
 # $\theta \leftarrow \theta - \eta_t\, g / (\sqrt{s} + \epsilon)$ with
 # $\eta_t = \eta / (1 + (t-1)\,\text{lr\_decay})$.
 
-# %% [raw]
-# # BEGIN QUESTION
-# name: adagrad
-# points: 20
-
-# %% [raw]
-# # BEGIN SOLUTION
-
-# %%
-# include: adagrad_step
-
-# %% [raw]
-# # END SOLUTION
-
-# %% [raw]
-# # BEGIN TESTS
-
-# %%
-def test_adagrad():
-    import lab_support
-    lab_support.check("adagrad_step")
-
-# %% [raw]
-# # END TESTS
-
-# %% [raw]
-# # END QUESTION
+# question: adagrad
 
 # %% [markdown]
 # ## Experiment A. Gradient descent and the learning rate
@@ -312,33 +182,7 @@ if lab.implemented(sgd_step):
 # gradient descent converges from every start exactly when the learning rate is below some
 # value. What is that value? Assign it to `max_stable_lr` (a number or an expression).
 
-# %% [raw]
-# # BEGIN QUESTION
-# name: max_stable_lr
-# points: 0
-
-# %% [raw]
-# # BEGIN SOLUTION
-
-# %%
-max_stable_lr = 2 / 25  # SOLUTION
-
-# %% [raw]
-# # END SOLUTION
-
-# %% [raw]
-# # BEGIN TESTS
-
-# %%
-def test_max_stable_lr(max_stable_lr):
-    import lab_support
-    lab_support.check_answer("max_stable_lr", max_stable_lr)
-
-# %% [raw]
-# # END TESTS
-
-# %% [raw]
-# # END QUESTION
+# question: max_stable_lr
 
 # %% [markdown]
 # ## Experiment B. Full-batch gradient descent vs. minibatch SGD
@@ -462,33 +306,7 @@ if lab.implemented(sgd_step, rmsprop_step, adam_step):
 # absolute value) is Adam's first update of a coordinate whose gradient is 1000? Assign it
 # to `adam_first_step`.
 
-# %% [raw]
-# # BEGIN QUESTION
-# name: adam_first_step
-# points: 0
-
-# %% [raw]
-# # BEGIN SOLUTION
-
-# %%
-adam_first_step = 0.01  # SOLUTION
-
-# %% [raw]
-# # END SOLUTION
-
-# %% [raw]
-# # BEGIN TESTS
-
-# %%
-def test_adam_first_step(adam_first_step):
-    import lab_support
-    lab_support.check_answer("adam_first_step", adam_first_step)
-
-# %% [raw]
-# # END TESTS
-
-# %% [raw]
-# # END QUESTION
+# question: adam_first_step
 
 # %% [markdown]
 # ## Experiment E. Training a small network with every optimizer
@@ -555,31 +373,11 @@ if lab.implemented(sgd_step, rmsprop_step, adam_step, adamw_step, adagrad_step):
 # three sentences why momentum reaches the minimum of the ravine in fewer steps than plain
 # SGD at the same learning rate.
 
-# %% [raw]
-# # BEGIN QUESTION
-# name: written_momentum
-# manual: true
-# points: 5
-
-# %% [markdown]
-# _Type your answer here, replacing this text._
-
-# %% [raw]
-# # END QUESTION
+# question: written_momentum
 
 # %% [markdown]
 # **Question 2 (written, graded by your instructor).** In Experiment E, compare the train and
 # test losses of SGD with momentum and of Adam. What does the gap tell you, and what would you
 # try to reduce it?
 
-# %% [raw]
-# # BEGIN QUESTION
-# name: written_generalisation
-# manual: true
-# points: 5
-
-# %% [markdown]
-# _Type your answer here, replacing this text._
-
-# %% [raw]
-# # END QUESTION
+# question: written_generalisation

@@ -62,16 +62,26 @@ def cmd_references(args):
         print("on a second kernel path: " + ", ".join(f"{k}={v}" for k, v in path.items()))
         return subprocess.run([sys.executable, "-m", "autograder", "references", "--check"],
                               env={**os.environ, **path}).returncode
+    if args.if_stale and not args.new_hidden_seeds and generate.up_to_date():
+        print("references and variant trajectories: up to date with their sources")
+        return 0
+    try:
+        if args.check:
+            reproduction = generate.Reproduction(exact=generate.exact_by_default())
+            variants.check_variants(generate.check(reproduction))
+        else:
+            written = generate.write(rotate=args.new_hidden_seeds)
+    except variants.Refused as exc:
+        print(f"Nothing was stored. Fix these, then run make build again:\n{exc}",
+              file=sys.stderr)
+        return 1
     if args.check:
-        reproduction = generate.Reproduction(exact=generate.exact_by_default())
-        variants.check_variants(generate.check(reproduction))
         for problem in reproduction.problems[:50]:
             print(problem)
         verdict = "reproduced" if reproduction.ok else "DIFFER from a fresh torch run"
         print(f"references and variant trajectories {verdict}: {reproduction.summary()}")
         return 0 if reproduction.ok else 1
-    for name, count in {**generate.write(rotate=args.new_hidden_seeds),
-                        **variants.write_variants()}.items():
+    for name, count in written.items():
         print(f"wrote autograder/data/{name}: {count} arrays")
     return 0
 
@@ -127,6 +137,8 @@ def main(argv=None):
                        "and the known-buggy variants' trajectories")
     p.add_argument("--check", action="store_true",
                    help="regenerate in memory and compare with the stored ones")
+    p.add_argument("--if-stale", action="store_true",
+                   help="only if the sources changed since the stored ones were made")
     p.add_argument("--new-hidden-seeds", action="store_true",
                    help="draw fresh random seeds for every hidden case (new hidden inputs)")
     p.add_argument("--second-kernel-path", action="store_true",

@@ -13,15 +13,11 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from . import references
+from .score import load_rubric
 
-# optimizer -> (student function, torch.optim class)
-OPTIMIZERS = {
-    "sgd": ("sgd_step", "SGD"),
-    "rmsprop": ("rmsprop_step", "RMSprop"),
-    "adam": ("adam_step", "Adam"),
-    "adamw": ("adamw_step", "AdamW"),
-    "adagrad": ("adagrad_step", "Adagrad"),
-}
+# optimizer -> its entry in the rubric: "function" (the student's), "torch" (the
+# torch.optim class), "title", "hyperparameters", "state", "update", "groups"
+OPTIMIZERS = load_rubric()["optimizers"]
 STEPS = {"stream": 12, "quadratic": 10, "rosenbrock": 10, "mlp": 10}
 SCHEDULES = {
     None: lambda lr, step: lr,
@@ -41,7 +37,7 @@ class Case:
 
     @property
     def function(self) -> str:
-        return OPTIMIZERS[self.optimizer][0]
+        return OPTIMIZERS[self.optimizer]["function"]
 
     @property
     def steps(self) -> int:
@@ -49,10 +45,7 @@ class Case:
 
     @property
     def id(self) -> str:
-        settings = ",".join(f"{k}={v}" for k, v in self.config.items())
-        if self.schedule:
-            settings += f",schedule={self.schedule}"
-        return f"{self.optimizer}:{self.group}:{self.problem}:{settings.replace(' ', '')}"
+        return case_id(self.optimizer, self.group, self.problem, self.config, self.schedule)
 
     def lrs(self):
         """The learning rate passed at each step."""
@@ -65,10 +58,17 @@ class Case:
                 "seed": self.seed}
 
 
-def public_seed(case_id):
+def case_id(optimizer, group, problem, config, schedule=None):
+    settings = ",".join(f"{k}={v}" for k, v in config.items())
+    if schedule:
+        settings += f",schedule={schedule}"
+    return f"{optimizer}:{group}:{problem}:{settings.replace(' ', '')}"
+
+
+def public_seed(identifier):
     """A public case's seed: derived from its id (its inputs ship to students anyway).
     Hidden cases get random seeds, kept only with the hidden references."""
-    return zlib.crc32(case_id.encode())
+    return zlib.crc32(identifier.encode())
 
 
 def from_definition(stored):

@@ -1,16 +1,18 @@
 """Name the misconception behind a failing case, or say plainly that none fits (trusted side).
 
-Every known-buggy variant of the answer key (``instructor/variants.py``) is run, once, by
-``make references``, on every case it concerns; its trajectory is stored beside the
-references (``data/variants-*.npz``) wherever it differs from torch's. Grading compares a
+Every known-buggy variant (``assignment/misconceptions.py``: an optimizer's model with one
+equation changed) is run, once, by ``make references``, on every case it concerns; where
+its trajectory differs from torch's, it is stored beside the references
+(``data/variants-*.npz``). Grading compares a
 failing student's trajectory with those, over every step the student completed, with the
 grading tolerance, and names a misconception only when its variant reproduces the
 student's trajectory (every parameter and state entry at every step). Rules cover the
 rest: float32-sized errors, errors the child reported. Whatever is named, the report also
-says which entries diverged first and what that points at.
+says which entries diverged first and what that points at, quoting the equations of the
+rubric (``data/rubric.json``, from ``assignment/spec.py``).
 
 Because grading only reads stored trajectories, neither the Gradescope zip nor the
-student's notebook holds the answer key or its variants, and both give the same diagnosis.
+student's notebook holds the answer key or a variant, and both give the same diagnosis.
 """
 
 import re
@@ -19,34 +21,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import references
+from .cases import OPTIMIZERS
 from .compare import close
 
 VARIANT_FILES = {True: references.DATA / "variants-public.npz",
                  False: references.DATA / "variants-hidden.npz"}
 FLOAT32_RELATIVE = (1e-9, 1e-4)   # first divergence this small, and staying this close
-
-ENTRY_EQUATIONS = {
-    "step": "state['step'] counts this parameter's own updates (1 after its first)",
-    "momentum_buffer": {
-        "sgd": "b = g on the parameter's first step, then b = momentum * b + (1 - dampening) * g, "
-               "where g already carries maximize's sign and weight decay",
-        "rmsprop": "b = momentum * b + g / avg, starting from zeros"},
-    "square_avg": "v = alpha * v + (1 - alpha) * g**2, starting from zeros",
-    "grad_avg": "gbar = alpha * gbar + (1 - alpha) * g, starting from zeros",
-    "exp_avg": "m = beta1 * m + (1 - beta1) * g, starting from zeros",
-    "exp_avg_sq": "v = beta2 * v + (1 - beta2) * g**2, starting from zeros",
-    "max_exp_avg_sq": "vmax = max(vmax, v), over the raw (uncorrected) v",
-    "sum": "s = s + g**2, starting from initial_accumulator_value",
-}
-FINAL_UPDATE = {
-    "sgd": "param - lr * d, with d = g (no momentum), b (momentum) or g + momentum * b (Nesterov)",
-    "rmsprop": "param - lr * g / (sqrt(v) + eps), eps outside the square root (with momentum: "
-               "param - lr * b)",
-    "adam": "param - lr / (1 - beta1**t) * m / (sqrt(v) / sqrt(1 - beta2**t) + eps)",
-    "adamw": "param * (1 - lr * weight_decay) first, then "
-             "- lr / (1 - beta1**t) * m / (sqrt(v) / sqrt(1 - beta2**t) + eps)",
-    "adagrad": "param - clr * g / (sqrt(s) + eps), with clr = lr / (1 + (t - 1) * lr_decay)",
-}
 
 
 @dataclass
@@ -134,19 +114,17 @@ def reasoning(case, outcome):
         return ""
     bad = [d.entry for d in outcome.diffs]
     good = [e for e in outcome.matching if e != "param"]
-    optimizer = case.optimizer
+    update = OPTIMIZERS[case.optimizer]["update"]
     if bad == ["param"]:
         if good:
             return (f"Every state entry ({', '.join(f'`{e}`' for e in good)}) matches torch at "
                     f"step {outcome.step}, but the parameter does not: look at the final "
-                    f"update, {FINAL_UPDATE[optimizer]}.")
+                    f"update, {update}.")
         return (f"The parameter differs at step {outcome.step}: check the update "
-                f"{FINAL_UPDATE[optimizer]}, and the order of maximize (first) and weight "
+                f"{update}, and the order of maximize (first) and weight "
                 "decay (second).")
     first = next(e for e in bad if e != "param")
-    equation = ENTRY_EQUATIONS.get(first, "")
-    if isinstance(equation, dict):
-        equation = equation.get(optimizer, "")
+    equation = OPTIMIZERS[case.optimizer]["state"].get(first, {}).get("equation", "")
     also = f"; {', '.join(f'`{e}`' for e in good)} still match" if good else ""
     return (f"`{first}` is the first entry to differ (step {outcome.step}{also}): check its "
             f"update, {equation}.")

@@ -30,9 +30,12 @@ class Loaded:
 
 def plan_for(cases, expected):
     """{case id: {param: {"shape", "keys"}}}: what the child must record for each case (the
-    parameter's shape, torch's state keys), from the expected trajectories
-    ({case id: references.split(arrays, case id, "expected")})."""
-    return {case.id: {p: {"shape": list(shape), "keys": entries_of(expected[case.id], p)[1:]}
+    parameter's shape; torch's state keys, each with its shape), from the expected
+    trajectories ({case id: references.split(arrays, case id, "expected")})."""
+    def keys(trace, param):
+        return {k: list(trace[f"state/{param}/{k}"].shape[1:])
+                for k in entries_of(trace, param)[1:]}
+    return {case.id: {p: {"shape": list(shape), "keys": keys(expected[case.id], p)}
                       for p, shape in PARAM_SHAPES[case.problem].items()} for case in cases}
 
 
@@ -58,7 +61,7 @@ def run_submission(source, plan, arrays, sandbox, answers=()):
     after them, in children of their own (``Sandbox.for_hidden``), so nothing a submission
     does with a hidden input can reach a public case's feedback.
 
-    ``state_keys`` maps each parameter to {"shape": ..., "keys": [torch's state keys]}.
+    ``state_keys`` maps each parameter to {"shape": ..., "keys": {torch's state key: shape}}.
     Returns ({case id: Run}, Loaded).
     """
     if not plan and not answers:
@@ -124,8 +127,7 @@ def validate(frame, case, keys, own=(0, ())):
     trace = {}
     for param, spec in keys.items() if completed else ():
         wanted = {f"param/{param}": tuple(spec["shape"])}
-        wanted.update({f"state/{param}/{k}": () if k == "step" else tuple(spec["shape"])
-                       for k in spec["keys"]})
+        wanted.update({f"state/{param}/{k}": tuple(shape) for k, shape in spec["keys"].items()})
         for key, shape in wanted.items():
             value = arrays.get(key)
             if (value is None or value.dtype != np.float64 or value.shape[1:] != shape

@@ -2,7 +2,6 @@
 
 import math
 
-from .cases import OPTIMIZERS
 from .child.problems import PARAM_SHAPES
 from .misconceptions import BY_ID
 from .score import QUESTIONS, GroupScore
@@ -285,7 +284,7 @@ def summary(grading, hidden_details=True):
             continue
         got = sum(s.points for s in groups)
         total = sum(s.max_points for s in groups)
-        out += ["", f"## {spec['title']} (`{OPTIMIZERS[optimizer][0]}`): {got:g} / {total:g}", "",
+        out += ["", f"## {spec['title']} (`{spec['function']}`): {got:g} / {total:g}", "",
                 "| feature | cases | points |", "|---|---|---|"]
         out += [f"| {s.title} | {s.passed}/{s.total} | {s.points:g}/{s.max_points:g} |"
                 for s in groups]

@@ -78,7 +78,8 @@ def _shape(value):
 
 
 def error(raw, case, keys, line_count, names):
-    """A case's error record rebuilt (``keys``: {param: {"shape", "keys"}}), or None."""
+    """A case's error record rebuilt (``keys``: {param: {"shape", "keys": {key: shape}}}),
+    or None."""
     if raw is None:
         return None
     kind = _among(raw.get("kind"), KINDS) if isinstance(raw, dict) else None

@@ -1,36 +1,55 @@
 """Buggy submissions made from the answer key (with the concept answers, so that only the
 bug costs points): one per misconception, and which cases each must fail.
 
-A bug's edits are its misconception's first known-buggy variant in the catalog
-(``autograder/misconceptions.py``), or, for the ids recognised by rule, the edits below.
-``FAILS`` says which cases each bug must fail (a predicate over
-``autograder.cases.Case``): the test suite grades every bug and requires exactly those
-cases to fail, so partial credit follows the broken feature. ``make demo`` grades a few.
-(``adagrad-eps-inside-sqrt`` has no row: at the default eps its effect, ~1e-10 relative,
-sits at the tolerance's edge, so which cases it fails is not a property worth pinning; the
-misconception tests cover it.)
+A bug is its misconception's first known-buggy variant (``assignment/misconceptions.py``:
+a model of ``assignment/models.py`` with one equation changed), or, for the ids recognised
+by rule, a bug below; the submission is the answer key with each step function the bug
+concerns replaced by one that calls the buggy model. ``FAILS`` says which cases each bug
+must fail (a predicate over ``autograder.cases.Case``): the test suite grades every bug and
+requires exactly those cases to fail, so partial credit follows the broken feature.
+``make demo`` grades a few. (``adagrad-eps-inside-sqrt`` has no row: at the default eps its
+effect, ~1e-10 relative, sits at the tolerance's edge, so which cases it fails is not a
+property worth pinning; the misconception tests cover it.)
 """
 
+import inspect
 import json
 import re
+import textwrap
 from pathlib import Path
 
-from autograder.instructor.variants import VARIANTS, apply_edits
+import numpy as np
+
+from assignment import models
+from assignment.misconceptions import CATALOG
+from autograder.cases import OPTIMIZERS
 
 ROOT = Path(__file__).resolve().parent.parent
 ANSWER_KEY = ROOT / "solutions" / "optimizers.py"
 SOLUTION_NOTEBOOK = ROOT / "solutions" / "optimizers_lab.ipynb"
 CONCEPT_ANSWERS = ROOT / "autograder" / "data" / "answers.json"
 ADAMS = ("adam", "adamw")
-RULE_EDITS = {
-    "float32-precision": ("_adam_update", (
-        ('return param - (lr / (1 - beta1 ** t)) * state["exp_avg"] / denom',
-         'p32 = param.astype(np.float32) - np.float32(lr / (1 - beta1 ** t)) * '
-         'state["exp_avg"].astype(np.float32) / denom.astype(np.float32)\n'
-         '    return p32.astype(np.float64)'),)),
-    "grad-mutated-in-place": ("sgd_step", (
-        ("g = g + weight_decay * param", "g += weight_decay * param"),)),
-}
+MAXIMIZE_ORDER = ("sgd", "rmsprop", "adam", "adagrad")   # adamw's decay is not in g
+COUNTED = ("rmsprop", "adam", "adamw", "adagrad")        # keep state["step"]
+
+
+class Float32Update:
+    """float32-precision: Adam's update rounded to float32."""
+
+    def update(self, param, state, v, t, h):
+        return super().update(param, state, v, t, h).astype(np.float32).astype(np.float64)
+
+
+def gradient(self, param, grad, h):
+    """grad-mutated-in-place: weight decay added into the gradient it was given."""
+    g = -grad if h.maximize else grad
+    if h.weight_decay:
+        g += h.weight_decay * param
+    return g
+
+
+RULE_BUGS = {"float32-precision": (Float32Update, (models.Adam, models.AdamW)),
+             "grad-mutated-in-place": (gradient, (models.SGD,))}
 
 
 def _has(c, key, optimizers=None):
@@ -45,7 +64,7 @@ FAILS = {
     "weight-decay-after-momentum":
         lambda c: _has(c, "weight_decay", ["sgd"]) and _has(c, "momentum"),
     "maximize-after-weight-decay":
-        lambda c: _has(c, "maximize", ["sgd"]) and _has(c, "weight_decay"),
+        lambda c: _has(c, "maximize", MAXIMIZE_ORDER) and _has(c, "weight_decay"),
     "grad-mutated-in-place":
         lambda c: _has(c, "weight_decay", ["sgd"]) and not _has(c, "maximize"),
     "rmsprop-alpha-swapped": lambda c: c.optimizer == "rmsprop",
@@ -62,7 +81,7 @@ FAILS = {
     "adam-decoupled-instead-of-l2": lambda c: _has(c, "weight_decay", ["adam"]),
     "adamw-decay-without-lr": lambda c: c.optimizer == "adamw",
     "adamw-decay-after-update": lambda c: c.optimizer == "adamw",
-    "global-step-counter": lambda c: c.optimizer in ADAMS and c.problem in ("stream", "mlp"),
+    "global-step-counter": lambda c: c.optimizer in COUNTED and c.problem in ("stream", "mlp"),
     "adagrad-lr-decay-off-by-one": lambda c: _has(c, "lr_decay", ["adagrad"]),
     "adagrad-ignores-initial-accumulator":
         lambda c: _has(c, "initial_accumulator_value", ["adagrad"]),
@@ -77,31 +96,67 @@ def complete_answer_key():
     return ANSWER_KEY.read_text() + "".join(f"{k} = {v!r}\n" for k, v in answers.items())
 
 
-def edits_of(bug_id):
-    return VARIANTS[bug_id][0] if bug_id in VARIANTS else RULE_EDITS[bug_id]
+def bug_of(bug_id):
+    """(the bug: a function or class, the models it applies to)."""
+    if bug_id in RULE_BUGS:
+        return RULE_BUGS[bug_id]
+    variants = next(m.variants for m in CATALOG if m.id == bug_id)
+    bug = variants[0].bug
+    return bug, tuple(v.model for v in variants if v.bug is bug)
 
 
-def _prelude(edits):
-    # Variants may count calls in ``_CALLS``, which the diagnosis harness provides.
-    return "_CALLS = [0]\n" if any("_CALLS" in new for _, new in edits) else ""
+def _source(thing):
+    """A function's or class's source, dedented, without decorators."""
+    text = textwrap.dedent(inspect.getsource(thing))
+    return re.sub(r"\A(@.*\n)+", "", text)
+
+
+def bug_code(bug_id):
+    """{step function: code defining it with the bug}; the code needs the models'."""
+    bug, concerned = bug_of(bug_id)
+    out = {}
+    for model in concerned:
+        o = OPTIMIZERS[model.optimizer]
+        name = f"_{model.__name__}_with_bug"
+        if isinstance(bug, type):
+            cls = f"class {name}({bug.__name__}, {model.__name__}):\n    pass\n"
+        else:
+            cls = f"class {name}({model.__name__}):\n    {bug.__name__} = {bug.__name__}\n"
+        hyper = o["hyperparameters"]
+        signature = ", ".join(f"{k}={tuple(v) if isinstance(v, list) else v!r}"
+                              for k, v in hyper.items())
+        call = ", ".join(f"{k}={k}" for k in hyper)
+        out[o["function"]] = (f"\n\n{cls}\n\ndef {o['function']}(param, grad, state, *, "
+                              f"{signature}, _model={name}()):\n"
+                              f"    return _model(param, grad, state, {call})\n")
+    return out
+
+
+def _bug_prelude(bug_id):
+    """The models and the bug itself: what ``bug_code`` needs."""
+    bug, _ = bug_of(bug_id)
+    body = inspect.getsource(models)
+    body = body[body.index("from types"):body.index("MODELS = ")].rstrip()
+    return f"\n\n# The bug: {bug_id}\n{body}\n\n\n{_source(bug)}"
 
 
 def buggy_source(bug_id):
-    """The answer key with the bug's edits made."""
-    function, edits = edits_of(bug_id)
-    source = apply_edits(complete_answer_key(), function, edits)
-    return f"# Buggy example: {bug_id}\n{_prelude(edits)}{source}"
+    """The answer key with the step functions the bug concerns redefined with the bug."""
+    return (f"# Buggy example: {bug_id}\n{complete_answer_key()}{_bug_prelude(bug_id)}"
+            + "".join(bug_code(bug_id).values()))
 
 
 def buggy_notebook(bug_id):
-    """The solution notebook (as JSON text) with the bug's edits made in the cell that
-    defines the bug's function: what a student with that misconception submits."""
-    function, edits = edits_of(bug_id)
+    """The solution notebook (as JSON text) with the bug's code appended to the cell that
+    defines the first function it concerns: what a student with that misconception
+    submits."""
+    code = bug_code(bug_id)
+    function = next(iter(code))
     nb = json.loads(SOLUTION_NOTEBOOK.read_text())
     for cell in nb["cells"]:
         source = "".join(cell["source"])
         if cell["cell_type"] == "code" and re.search(rf"^def {function}\b", source, re.M):
-            cell["source"] = _prelude(edits) + apply_edits(source, function, edits)
+            cell["source"] = source + _bug_prelude(bug_id) + "".join(code.values())
             return json.dumps(nb, indent=1)
     raise ValueError(f"no cell of the solution notebook defines {function}")
 

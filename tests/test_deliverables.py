@@ -2,6 +2,7 @@
 data) and no line of the answer key or of its buggy variants; the grading image holds the
 hidden data but no instructor tool, no torch and no answer-key code."""
 
+import inspect
 import io
 import re
 import subprocess
@@ -10,10 +11,11 @@ import zipfile
 import pytest
 from conftest import ROOT
 
+from assignment import models
+from assignment.misconceptions import CATALOG
 from autograder import references
 from autograder.cases import load_cases
 from autograder.instructor.deliverables import build_zip
-from autograder.instructor.variants import VARIANTS
 
 HIDDEN = [c for c in load_cases() if not c.public]
 SOLUTION_CODE = ROOT / "solutions" / "optimizers.py"
@@ -45,8 +47,12 @@ def answer_key_lines():
 
 
 def variant_fragments():
-    return {line.strip() for variants in VARIANTS.values() for _, edits in variants
-            for _, new in edits for line in new.splitlines() if len(line.strip()) >= 20}
+    """Code lines (20+ characters, not strings or comments) of the models and of every
+    variant's bug."""
+    texts = [inspect.getsource(models)] + [inspect.getsource(v.bug) for m in CATALOG
+                                           for v in m.variants]
+    return {line.strip() for text in texts for line in text.splitlines()
+            if len(line.strip()) >= 20 and not line.strip().startswith(("'", '"', "#"))}
 
 
 def hidden_markers():

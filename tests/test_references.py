@@ -56,7 +56,7 @@ def test_provenance_records_versions_guarantee_and_every_case():
         stored = references.read_meta(path)["cases"]
         assert {d["public"] for d in stored} == {public}
         for definition in stored:
-            assert definition["torch_class"] == OPTIMIZERS[definition["optimizer"]][1]
+            assert definition["torch_class"] == OPTIMIZERS[definition["optimizer"]]["torch"]
     rows = generate.cases_from_rows()
     assert [c.definition() for c in rows] == [c.definition() for c in
                                              sorted(CASES, key=lambda c: rows.index(c))]

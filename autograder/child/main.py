@@ -135,8 +135,8 @@ def step_param(fn, param, grad, state, *, config, name, lines):
 
 def record(trace, name, param, state, updated, keys):
     trace.setdefault(f"param/{name}", []).append(param.copy())
-    for key in keys:
-        shape = () if key == "step" else param.shape
+    for key, shape in keys.items():
+        shape = tuple(shape)
         if not updated:
             value = np.full(shape, np.nan)
         elif key not in state:

@@ -3,7 +3,8 @@ instructor's own tools, each from exactly what it needs.
 
 * The student engine (``student_template/autograder_engine.zip``): the engine's modules and
   the public data. No hidden case (definition, seed or data), no concept-answer key, no
-  instructor tool (generation, variants: fragments of the answer key).
+  instructor tool (generation) and nothing of ``assignment/`` (the answer key, the models
+  and their variants).
 * The grading image (``build/autograder.zip`` for Gradescope): the engine's modules, every
   data file (hidden references and the answer key, readable by root only while student code
   runs), ``setup.sh`` and ``run_autograder``. No torch, no instructor tool.
@@ -18,7 +19,8 @@ PACKAGE = Path(__file__).resolve().parents[1]
 REPO = PACKAGE.parent
 INSTRUCTOR = PACKAGE / "instructor"
 GRADESCOPE_FILES = PACKAGE / "gradescope_files"
-PUBLIC_DATA = {"references-public.npz", "variants-public.npz", "rubric.json"}
+PUBLIC_DATA = {"references-public.npz", "variants-public.npz", "rubric.json",
+               "misconceptions.json"}
 
 
 def engine_modules():

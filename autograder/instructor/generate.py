@@ -10,6 +10,8 @@ determines them.
 """
 
 import dataclasses
+import hashlib
+import inspect
 import json
 import platform
 import runpy
@@ -19,11 +21,22 @@ from pathlib import Path
 
 import numpy as np
 
+from assignment.consistency import row_problems
+
 from .. import cases, references
 from ..child.problems import PARAM_SHAPES, gradients
 from ..compare import ATOL, RTOL
+from ..diagnose import VARIANT_FILES
+from .variants import Refused, generate_variants
 
-ROWS = Path(__file__).resolve().parents[2] / "assignment" / "cases.py"
+REPO = Path(__file__).resolve().parents[2]
+ROWS = REPO / "assignment" / "cases.py"
+# What the stored trajectories depend on besides torch: a change to any makes them stale.
+SOURCES = [*(REPO / "assignment" / f"{n}.py" for n in ("spec", "cases", "models",
+                                                        "misconceptions")),
+           REPO / "solutions" / "optimizers.py", REPO / "autograder" / "child" / "problems.py",
+           REPO / "autograder" / "child" / "main.py", Path(__file__),
+           Path(__file__).with_name("variants.py")]
 PROVENANCE = references.DATA / "provenance.json"
 # Steps at which a stream parameter gets NO gradient (as torch skips a None grad):
 # "scalar" starts late, so a step counter shared across parameters shows.
@@ -83,7 +96,7 @@ def run_torch(case, inputs, torch):
     """Run ``torch.optim`` on one case; the expected trajectory as path -> array."""
     params = {name: torch.nn.Parameter(torch.tensor(value, dtype=torch.float64))
               for name, value in inputs["init"].items()}
-    cls = getattr(torch.optim, cases.OPTIMIZERS[case.optimizer][1])
+    cls = getattr(torch.optim, cases.OPTIMIZERS[case.optimizer]["torch"])
     opt = cls(list(params.values()), foreach=False, **case.config)
     trace = {}  # path -> {step: value}
     for t in range(case.steps):
@@ -164,6 +177,9 @@ def cases_from_rows(rotate=False):
     id; a hidden case's the one stored with the hidden references, or a fresh random one
     (for a new case, or for every hidden case with ``rotate``)."""
     rows = runpy.run_path(str(ROWS))["ROWS"]
+    problems = row_problems(rows)
+    if problems:
+        raise Refused("\n".join(problems))
     stored = {} if rotate else {c.id: c.seed for c in cases.load_cases() if not c.public}
     made = []
     for optimizer, group, problem, public, config, *schedule in rows:
@@ -171,31 +187,72 @@ def cases_from_rows(rotate=False):
         seed = cases.public_seed(case.id) if public else stored.get(case.id) or \
             secrets.randbits(63)
         made.append(dataclasses.replace(case, seed=seed))
-    ids = [c.id for c in made]
-    if len(set(ids)) != len(ids):
-        raise ValueError(f"{ROWS}: a case appears twice: "
-                         f"{sorted({i for i in ids if ids.count(i) > 1})}")
     return made
+
+
+def torch_problems(torch):
+    """Where the rubric (from ``assignment/spec.py``) disagrees with torch: a class that does
+    not exist, a hyperparameter torch does not take or whose default differs."""
+    problems = []
+    for name, o in cases.OPTIMIZERS.items():
+        cls = getattr(torch.optim, o["torch"], None)
+        if cls is None:
+            problems.append(f"spec.py: {name}: torch.optim has no class {o['torch']!r}")
+            continue
+        params = inspect.signature(cls.__init__).parameters
+        for key, value in o["hyperparameters"].items():
+            default = params[key].default if key in params else None
+            if key not in params:
+                problems.append(f"spec.py: {name}: torch.optim.{o['torch']} takes no {key!r}")
+            elif (tuple(default) if isinstance(default, tuple) else default) != (
+                    tuple(value) if isinstance(value, list) else value):
+                problems.append(f"spec.py: {name}: {key}'s default is {default!r} in torch, "
+                                f"not {value!r}")
+    return problems
+
+
+def state_problems(case, trace):
+    """State entries torch keeps for ``case`` that the spec does not list, or lists with
+    another shape."""
+    state = cases.OPTIMIZERS[case.optimizer]["state"]
+    problems = []
+    for key, value in trace.items():
+        if key.startswith("state/"):
+            _, param, entry = key.split("/", 2)
+            shape = () if state.get(entry, {}).get("shape") == "scalar" else \
+                PARAM_SHAPES[case.problem][param]
+            if entry not in state or value.shape[1:] != shape:
+                problems.append(f"spec.py: {case.optimizer}: torch keeps state {entry!r} of "
+                                f"shape {value.shape[1:]}; list it in state with that shape")
+    return problems
 
 
 def generate(kernels=KERNELS, rotate=False):
     """All references in memory: ({public: (arrays, meta)}, provenance)."""
     torch = import_torch(kernels)
     torch.use_deterministic_algorithms(True)
+    # float64 throughout, scalar state included (NAdam's mu_product is float32 otherwise)
+    torch.set_default_dtype(torch.float64)
+    problems = torch_problems(torch)
     files = {True: ({}, {"cases": []}), False: ({}, {"cases": []})}
-    for case in cases_from_rows(rotate):
+    for case in [] if problems else cases_from_rows(rotate):
         inputs = make_inputs(case, torch)
         arrays, meta = files[case.public]
         for part in ("init", "mask", "data"):
             for name, value in inputs[part].items():
                 arrays[f"{case.id}/inputs/{part}/{name}"] = value
         arrays[f"{case.id}/inputs/lrs"] = inputs["lrs"]
-        for key, value in run_torch(case, inputs, torch).items():
+        trace = run_torch(case, inputs, torch)
+        problems += [p for p in state_problems(case, trace) if p not in problems]
+        for key, value in trace.items():
             arrays[f"{case.id}/expected/{key}"] = value
         meta["cases"].append({**case.definition(),
-                              "torch_class": cases.OPTIMIZERS[case.optimizer][1]})
+                              "torch_class": cases.OPTIMIZERS[case.optimizer]["torch"]})
+    if problems:
+        raise Refused("\n".join(problems))
     provenance = {
         "generator": "python -m autograder references",
+        "sources": sources_digest(),
         "torch": torch.__version__, "kernels": kernels, "dtype": "float64", "device": "cpu",
         "reproduction": REPRODUCTION,
         "cases": {"public": len(files[True][1]["cases"]),
@@ -215,14 +272,35 @@ REPRODUCTION = (
 
 
 def write(rotate=False):
-    """Generate and store every reference; {file name: number of arrays}."""
+    """Generate every reference and variant trajectory, and store them all only if nothing
+    is refused; {file name: number of arrays}."""
     files, provenance = generate(rotate=rotate)
+    variant_files = generate_variants(files)
     references.DATA.mkdir(exist_ok=True)
     for public, (arrays, meta) in files.items():
         references.write_packed(references.FILES[public], arrays, meta)
+    for public, arrays in variant_files.items():
+        references.write_packed(VARIANT_FILES[public], arrays)
     PROVENANCE.write_text(json.dumps(provenance, indent=1) + "\n")
     cases.load_cases.cache_clear()
-    return {references.FILES[p].name: len(a) for p, (a, _) in files.items()}
+    return {path.name: len(arrays) for path, arrays in (
+        *((references.FILES[p], a) for p, (a, _) in files.items()),
+        *((VARIANT_FILES[p], a) for p, a in variant_files.items()))}
+
+
+def up_to_date():
+    """Whether the stored references were made from the sources as they are now."""
+    return PROVENANCE.exists() and all(path.exists() for path in (
+        *references.FILES.values(), *VARIANT_FILES.values())) and json.loads(
+        PROVENANCE.read_text()).get("sources") == sources_digest()
+
+
+def sources_digest():
+    """sha256 of every file a reference or variant trajectory depends on."""
+    digest = hashlib.sha256()
+    for path in SOURCES:
+        digest.update(f"{path.relative_to(REPO)}\n".encode() + path.read_bytes())
+    return digest.hexdigest()
 
 
 def check(reproduction):
@@ -232,7 +310,10 @@ def check(reproduction):
     stored = json.loads(PROVENANCE.read_text())
     fresh = json.loads(json.dumps(provenance))
     for key in sorted(set(stored) | set(fresh)):
-        if key != "made_with" and stored.get(key) != fresh.get(key):
+        if key == "sources" and stored.get(key) != fresh.get(key):
+            reproduction.problems.append("provenance.json: the sources changed since these "
+                                         "references were made (run make build)")
+        elif key != "made_with" and stored.get(key) != fresh.get(key):
             reproduction.problems.append(f"provenance.json: {key!r} differs from a fresh run")
     for public, (arrays, meta) in files.items():
         path = references.FILES[public]

@@ -3,7 +3,7 @@ from otter.test_files import test_case
 OK_FORMAT = False
 
 name = "adam_first_step"
-points = 0
+points = 5
 
 @test_case(points=None, hidden=False)
 def test_adam_first_step(adam_first_step):

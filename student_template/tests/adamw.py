@@ -3,7 +3,7 @@ from otter.test_files import test_case
 OK_FORMAT = False
 
 name = "adamw"
-points = 20
+points = 18
 
 @test_case(points=None, hidden=False)
 def test_adamw():

@@ -1,0 +1,116 @@
+"""The lab as data: one entry per optimizer, the concept and written questions, the policies.
+
+``python assignment/build.py`` (``make build``) checks this file against the others it
+concerns, then generates from it the engine's rubric and registry
+(``autograder/data/rubric.json``), the concept questions' answer key
+(``autograder/data/answers.json``) and the notebook's question blocks, otter's ``points:``
+included. An optimizer's entry:
+
+* ``function``, ``torch`` -- the student's step function and the ``torch.optim`` class it
+  must match; ``title`` -- how feedback names it.
+* ``hyperparameters`` -- every keyword argument with torch's default (the build checks them
+  against torch and against the answer key's signature).
+* ``state`` -- every state entry torch keeps: (``SCALAR`` or ``PARAM`` shaped, the equation
+  feedback quotes when that entry is the first to differ).
+* ``update`` -- the final update, quoted when only the parameter differs.
+* ``groups`` -- the rubric's units of credit: name -> (points, title). Cases
+  (``assignment/cases.py``) name a group; each group needs public and hidden cases.
+* ``benchmark`` -- the configuration ``make bench`` times against torch.
+
+The points of every group and concept question add up to ``TOTAL``; written questions are
+graded by people, outside it.
+"""
+
+SCALAR, PARAM = "scalar", "param"
+STEP = (SCALAR, "state['step'] counts this parameter's own updates (1 after its first)")
+SIGNED = "g already carries maximize's sign and weight decay"
+EXP_AVG = (PARAM, "m = beta1 * m + (1 - beta1) * g, starting from zeros")
+EXP_AVG_SQ = (PARAM, "v = beta2 * v + (1 - beta2) * g**2, starting from zeros")
+MAX_EXP_AVG_SQ = (PARAM, "vmax = max(vmax, v), over the raw (uncorrected) v")
+MAXIMIZE = (3, "maximize")
+EPS = "eps placement"
+
+OPTIMIZERS = {
+    "sgd": dict(
+        function="sgd_step", torch="SGD", title="SGD",
+        hyperparameters=dict(lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0,
+                             nesterov=False, maximize=False),
+        state={"momentum_buffer": (
+            PARAM, "b = g on the parameter's first step, then b = momentum * b + "
+                   f"(1 - dampening) * g, where {SIGNED}")},
+        update="param - lr * d, with d = g (no momentum), b (momentum) or g + momentum * b "
+               "(Nesterov)",
+        groups={"basic": (5, "plain update"), "momentum": (4, "momentum and dampening"),
+                "nesterov": (3, "Nesterov momentum"), "weight_decay": (3, "weight decay"),
+                "maximize": MAXIMIZE},
+        benchmark=dict(lr=0.01, momentum=0.9, nesterov=True)),
+    "rmsprop": dict(
+        function="rmsprop_step", torch="RMSprop", title="RMSprop",
+        hyperparameters=dict(lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0,
+                             centered=False, maximize=False),
+        state={"step": STEP,
+               "square_avg": (PARAM, "v = alpha * v + (1 - alpha) * g**2, starting from zeros"),
+               "momentum_buffer": (PARAM, "b = momentum * b + g / avg, starting from zeros"),
+               "grad_avg": (PARAM, "gbar = alpha * gbar + (1 - alpha) * g, starting from zeros")},
+        update="param - lr * g / (sqrt(v) + eps), eps outside the square root (with momentum: "
+               "param - lr * b)",
+        groups={"basic": (5, "plain update"), "eps": (2, EPS), "momentum": (3, "momentum"),
+                "centered": (3, "centered"), "weight_decay": (2, "weight decay"),
+                "maximize": MAXIMIZE},
+        benchmark=dict(lr=0.01)),
+    "adam": dict(
+        function="adam_step", torch="Adam", title="Adam",
+        hyperparameters=dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
+                             amsgrad=False, maximize=False),
+        state={"step": STEP, "exp_avg": EXP_AVG, "exp_avg_sq": EXP_AVG_SQ,
+               "max_exp_avg_sq": MAX_EXP_AVG_SQ},
+        update="param - lr / (1 - beta1**t) * m / (sqrt(v) / sqrt(1 - beta2**t) + eps)",
+        groups={"basic": (7, "moments and bias correction"), "eps": (3, EPS),
+                "amsgrad": (3, "AMSGrad"), "weight_decay": (2, "L2 weight decay"),
+                "maximize": MAXIMIZE},
+        benchmark=dict(lr=1e-3)),
+    "adamw": dict(
+        function="adamw_step", torch="AdamW", title="AdamW",
+        hyperparameters=dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
+                             amsgrad=False, maximize=False),
+        state={"step": STEP, "exp_avg": EXP_AVG, "exp_avg_sq": EXP_AVG_SQ,
+               "max_exp_avg_sq": MAX_EXP_AVG_SQ},
+        update="param * (1 - lr * weight_decay) first, then "
+               "- lr / (1 - beta1**t) * m / (sqrt(v) / sqrt(1 - beta2**t) + eps)",
+        groups={"basic": (8, "update with default decoupled decay"),
+                "weight_decay": (3, "decoupled weight decay"), "eps": (2, EPS),
+                "amsgrad": (2, "AMSGrad"), "maximize": MAXIMIZE},
+        benchmark=dict(lr=1e-3, weight_decay=0.01)),
+    "adagrad": dict(
+        function="adagrad_step", torch="Adagrad", title="Adagrad",
+        hyperparameters=dict(lr=1e-2, lr_decay=0.0, weight_decay=0.0,
+                             initial_accumulator_value=0.0, eps=1e-10, maximize=False),
+        state={"step": STEP,
+               "sum": (PARAM, "s = s + g**2, starting from initial_accumulator_value")},
+        update="param - clr * g / (sqrt(s) + eps), with clr = lr / (1 + (t - 1) * lr_decay)",
+        groups={"basic": (5, "plain update"), "lr_decay": (3, "lr_decay"),
+                "initial_accumulator": (2, "initial_accumulator_value"), "eps": (3, EPS),
+                "weight_decay": (2, "weight decay"), "maximize": MAXIMIZE},
+        benchmark=dict(lr=0.01)),
+}
+
+# Auto-graded concept questions: the answer (a Python expression, never shipped to
+# students) is right within ``rtol``.
+QUESTIONS = {
+    "max_stable_lr": dict(points=5, title="largest stable learning rate (Experiment A)",
+                          answer="2 / 25", rtol=1e-6),
+    "adam_first_step": dict(points=5, title="size of Adam's first step (Experiment D)",
+                            answer="0.01", rtol=1e-3),
+}
+# Written questions, graded by people on Gradescope.
+MANUAL = {
+    "written_momentum": dict(points=5, title="why momentum helps on a ravine (Experiment C)"),
+    "written_generalisation": dict(points=5, title="train vs. test loss (Experiment E)"),
+}
+
+TITLE = "Experiment with Different Optimizers"
+TOTAL = 100
+# Who sees what on Gradescope (visible, after_due_date, after_published or hidden).
+VISIBILITY = {"public_cases": "visible", "hidden_cases": "after_due_date"}
+# Applied by the instructor's batch grading (``make grade``), off until enabled here.
+LATE_POLICY = dict(enabled=False, percent_per_day=10, max_percent=50, grace_minutes=15)
