@@ -59,6 +59,7 @@ REFERENCE_DATA = {"references-public.npz", "references-hidden.npz", "variants-pu
                   "variants-hidden.npz", "provenance.json"}
 ENGINE_ZIP = ROOT / "student_template" / "autograder_engine.zip"
 IGNORED = {"__pycache__", ".ipynb_checkpoints", ".autograder_engine"}   # made at run time
+WRITING = ".building-"        # a file another build is writing (renamed into place when done)
 BLOCK = re.compile(r"^([ \t]*)# BEGIN SOLUTION( NO PROMPT)?\n(.*?)^[ \t]*# END SOLUTION\n",
                    re.M | re.S)
 HEADER = "# Generated from assignment/optimizers.py by assignment/build.py: edit that file.\n"
@@ -259,7 +260,7 @@ def write(path, data):
     if path.exists() and path.read_bytes() == data:
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f"{WRITING}{path.name}.")
     with os.fdopen(fd, "wb") as f:
         f.write(data)
     os.chmod(tmp, 0o644)
@@ -271,7 +272,8 @@ def strays(made):
     """Files in the folders the build owns that it does not make."""
     keep = set(made) | {DATA / n for n in REFERENCE_DATA}
     return sorted(p for folder in OWNED for p in folder.rglob("*")
-                  if p.is_file() and p not in keep and not IGNORED & set(p.parts))
+                  if p.is_file() and p not in keep and not IGNORED & set(p.parts)
+            and not p.name.startswith(WRITING))
 
 
 def references(check):

@@ -12,6 +12,7 @@ effect, ~1e-10 relative, sits at the tolerance's edge, so which cases it fails i
 property worth pinning; the misconception tests cover it.)
 """
 
+import ast
 import inspect
 import json
 import re
@@ -135,8 +136,10 @@ def bug_code(bug_id):
 def _bug_prelude(bug_id):
     """The models and the bug itself: what ``bug_code`` needs."""
     bug, _ = bug_of(bug_id)
-    body = inspect.getsource(models)
-    body = body[body.index("from types"):body.index("MODELS = ")].rstrip()
+    source = inspect.getsource(models)
+    body = "\n\n\n".join(ast.get_source_segment(source, node)
+                          for node in ast.parse(source).body
+                          if isinstance(node, (ast.Import, ast.ImportFrom, ast.ClassDef)))
     return f"\n\n# The bug: {bug_id}\n{body}\n\n\n{_source(bug)}"
 
 

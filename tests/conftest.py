@@ -26,8 +26,25 @@ SKELETON = ROOT / "student_template" / "optimizers.py"
 TESTS = Path(__file__).resolve().parent
 SUBMISSIONS = TESTS / "submissions"
 SCHEMA = json.loads((TESTS / "gradescope_results.schema.json").read_text())
-SGD_POINTS = sum(g["points"] for g in load_rubric()["optimizers"]["sgd"]["groups"].values())
-WITHOUT_SGD = 100 - SGD_POINTS          # a complete submission whose sgd_step earns nothing
+# Points as the rubric gives them (``assignment/spec.py``): tests follow the configuration.
+RUBRIC = load_rubric()
+TOTAL = RUBRIC["total"]
+POINTS = {o: sum(g["points"] for g in spec["groups"].values())
+          for o, spec in RUBRIC["optimizers"].items()}
+QUESTION_POINTS = sum(q["points"] for q in RUBRIC["questions"].values())
+STEP_POINTS = TOTAL - QUESTION_POINTS   # every step function's groups
+WITHOUT_SGD = TOTAL - POINTS["sgd"]     # a complete submission whose sgd_step earns nothing
+
+
+def expected_points(cases, fails):
+    """The score of a submission with every concept answer right that fails exactly the
+    ``cases`` for which ``fails(case)`` holds."""
+    total = 0.0
+    for optimizer, spec in RUBRIC["optimizers"].items():
+        for group, g in spec["groups"].items():
+            mine = [c for c in cases if c.optimizer == optimizer and c.group == group]
+            total += round(g["points"] * sum(not fails(c) for c in mine) / len(mine), 2)
+    return round(total + QUESTION_POINTS, 2)
 
 
 @functools.cache

@@ -1,7 +1,17 @@
 """The answer key and correct alternative forms get full marks; the tolerance is justified."""
 
 import pytest
-from conftest import ANSWER_KEY, SOLUTION, SUBMISSIONS, failing, graded, tolerance_shares
+from conftest import (
+    ANSWER_KEY,
+    QUESTION_POINTS,
+    SOLUTION,
+    STEP_POINTS,
+    SUBMISSIONS,
+    TOTAL,
+    failing,
+    graded,
+    tolerance_shares,
+)
 
 from autograder.cases import load_cases
 
@@ -16,8 +26,8 @@ def test_correct_submission_gets_full_marks(path):
     assert failing(grading) == set()
     assert len(grading.outcomes) == len(CASES)
     steps = [s for s in grading.scores if s.optimizer != "questions"]
-    assert sum(s.points for s in steps) == sum(s.max_points for s in steps) == 90
-    assert grading.max_points == 100
+    assert sum(s.points for s in steps) == sum(s.max_points for s in steps) == STEP_POINTS
+    assert grading.max_points == TOTAL
 
 
 def test_concept_answers_are_graded_against_the_key(write):
@@ -25,15 +35,16 @@ def test_concept_answers_are_graded_against_the_key(write):
 
     key = load_answer_key()
     body = ANSWER_KEY.read_text()
-    cases = {"right": ("".join(f"{k} = {v!r}\n" for k, v in key.items()), 100),
-             "expression": ("max_stable_lr = 2 / 25\nadam_first_step = 1e-2\n", 100),
-             "wrong": ("".join(f"{k} = {v * 2!r}\n" for k, v in key.items()), 90),
-             "not a number": ("max_stable_lr = 'two over L'\nadam_first_step = ...\n", 90)}
+    cases = {"right": ("".join(f"{k} = {v!r}\n" for k, v in key.items()), TOTAL),
+             "expression": ("max_stable_lr = 2 / 25\nadam_first_step = 1e-2\n", TOTAL),
+             "wrong": ("".join(f"{k} = {v * 2!r}\n" for k, v in key.items()), STEP_POINTS),
+             "not a number": ("max_stable_lr = 'two over L'\nadam_first_step = ...\n",
+                              STEP_POINTS)}
     for name, (answers, points) in cases.items():
         grading = graded(write(body + answers, name=f"{name.replace(' ', '_')}.py"))
         assert grading.points == points, name
     # No step function at all: the answers still get a child of their own.
-    assert graded(write(cases["right"][0], name="answers_only.py")).points == 10
+    assert graded(write(cases["right"][0], name="answers_only.py")).points == QUESTION_POINTS
 
 
 @pytest.mark.parametrize("path", CORRECT, ids=lambda p: p.name)

@@ -11,9 +11,10 @@ import sys
 
 import pytest
 import yaml
-from conftest import ROOT, assert_valid_results
+from conftest import POINTS, ROOT, RUBRIC, TOTAL, WITHOUT_SGD, assert_valid_results, expected_points
 
 from autograder import late
+from autograder.cases import load_cases
 from autograder.grade import grade
 from autograder.instructor import batch
 from autograder.results import results
@@ -65,14 +66,16 @@ def test_grade_book_has_every_student_and_section(graded_class):
     source, out = graded_class
     book = rows(out)
     assert len(book) == 30
-    expected = {"correct0": 100, "notebook_in_folder": 100, "syntax": 0, "broken": 0,
-                "empty": 0, "exits": 0, "imports_torch": 100, "looper": 82,
-                "sgd-nesterov-as-momentum": 97}
+    nesterov = "sgd-nesterov-as-momentum"
+    expected = {"correct0": TOTAL, "notebook_in_folder": TOTAL, "syntax": 0, "broken": 0,
+                "empty": 0, "exits": 0, "imports_torch": TOTAL, "looper": WITHOUT_SGD,
+                nesterov: expected_points(load_cases(), FAILS[nesterov])}
     for student, final in expected.items():
         assert float(book[student]["final"]) == final, student
     row = book["adam-eps-inside-sqrt"]
-    assert (float(row["adam"]), float(row["adamw"]), float(row["sgd"])) == (0, 0, 18)
-    assert float(row["max_stable_lr"]) == 5 and float(row["total"]) == 64
+    assert (float(row["adam"]), float(row["adamw"]), float(row["sgd"])) == (0, 0, POINTS["sgd"])
+    assert float(row["max_stable_lr"]) == RUBRIC["questions"]["max_stable_lr"]["points"]
+    assert float(row["total"]) == TOTAL - POINTS["adam"] - POINTS["adamw"]
     assert all(r["status"] == "graded" for r in book.values())
 
 
@@ -139,12 +142,12 @@ def test_gradescope_export_with_late_policy(tmp_path, monkeypatch):
     batch.run(export, tmp_path / "out", show_progress=False)
     book = rows(tmp_path / "out")
     assert {k: float(r["final"]) for k, r in book.items()} == {
-        "ontime@x.edu": 100, "late@x.edu": 80, "extended@x.edu": 100}
+        "ontime@x.edu": TOTAL, "late@x.edu": TOTAL * 0.8, "extended@x.edu": TOTAL}
     assert book["late@x.edu"]["name"] == "late" and book["late@x.edu"]["sid"] == "1"
     assert float(book["late@x.edu"]["late_penalty_percent"]) == 20
 
 
-def test_late_policy_honours_extensions_and_is_off_by_default():
+def test_late_policy_honours_extensions_and_comes_from_the_spec():
     policy = {"enabled": True, "percent_per_day": 10, "max_percent": 50, "grace_minutes": 15}
     meta = {"created_at": "2026-11-25T00:10:00Z",
             "assignment": {"due_date": "2026-11-24T00:00:00Z"},
@@ -157,8 +160,8 @@ def test_late_policy_honours_extensions_and_is_off_by_default():
     meta["created_at"] = "2026-12-24T00:00:00Z"
     assert late.penalty_percent(meta, policy) == 50         # capped
     assert late.penalty_percent(meta, {**policy, "enabled": False}) == 0
-    from autograder.score import load_rubric
-    assert load_rubric()["late_policy"]["enabled"] is False
+    from assignment.spec import LATE_POLICY
+    assert RUBRIC["late_policy"] == LATE_POLICY           # one home: assignment/spec.py
 
 
 ATTACK = '''
@@ -208,7 +211,7 @@ def test_an_attacker_cannot_touch_the_submissions_graded_beside_it(tmp_path):
     for i in range(4):
         alone = results(grade(source / f"victim{i}.py"))
         batched = json.loads((out / "results" / f"victim{i}.json").read_text())
-        assert batched["score"] == alone["score"] == 100
+        assert batched["score"] == alone["score"] == TOTAL
         assert [(t["name"], t["score"], t["output"]) for t in batched["tests"]] == \
             [(t["name"], t["score"], t["output"]) for t in alone["tests"]]
     attacker = json.loads((out / "results" / "attacker.json").read_text())

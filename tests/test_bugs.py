@@ -2,20 +2,9 @@
 points, and are named by the diagnosis."""
 
 import pytest
-from conftest import failing, graded
+from conftest import TOTAL, expected_points, failing, graded
 
-from autograder.score import load_rubric
 from examples.bugs import FAILS, write
-
-
-def expected_points(cases, fails):
-    rubric = load_rubric()
-    total = 0.0
-    for optimizer, spec in rubric["optimizers"].items():
-        for group, g in spec["groups"].items():
-            mine = [c for c in cases if c.optimizer == optimizer and c.group == group]
-            total += round(g["points"] * sum(not fails(c) for c in mine) / len(mine), 2)
-    return round(total + sum(q["points"] for q in rubric["questions"].values()), 2)
 
 
 def named(grading):
@@ -30,7 +19,7 @@ def test_bug_fails_exactly_its_feature_and_is_named(bug, tmp_path):
     want = {c.id for c in grading.cases if fails(c)}
     assert want, "a bug no case exposes"
     assert failing(grading) == want
-    assert grading.points == expected_points(grading.cases, fails) < 100
+    assert grading.points == expected_points(grading.cases, fails) < TOTAL
     assert named(grading) == {bug}
 
 
@@ -43,4 +32,4 @@ def test_single_feature_bug_costs_that_group_only(bug, tmp_path):
     lost = [s for s in grading.scores if s.passed < s.total]
     assert len(lost) == 1
     assert all(s.points == s.max_points for s in grading.scores if s is not lost[0])
-    assert grading.points == 100 - (lost[0].max_points - lost[0].points)
+    assert grading.points == TOTAL - (lost[0].max_points - lost[0].points)

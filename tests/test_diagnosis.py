@@ -1,6 +1,7 @@
 """The misconception catalog: every id is recognised in a submission written differently
 from its own variant, nothing unsupported is ever named, and the report's wording is pinned."""
 
+import json
 import os
 from pathlib import Path
 
@@ -8,7 +9,8 @@ import pytest
 from conftest import SUBMISSIONS, TESTS, graded
 
 from assignment import misconceptions
-from autograder.cases import load_cases
+from autograder import grade as grade_module
+from autograder.cases import OPTIMIZERS, load_cases
 from autograder.instructor import generate
 from autograder.instructor.variants import check_variants
 from autograder.misconceptions import BY_ID, CATALOG
@@ -17,6 +19,7 @@ from examples.bugs import write
 
 HANDWRITTEN = SUBMISSIONS / "misconceptions"
 SNAPSHOT = TESTS / "snapshots" / "amsgrad-max-of-corrected.md"
+SNAPSHOT_RUBRIC = TESTS / "snapshots" / "rubric.json"
 
 
 def test_every_spec_id_is_in_the_catalog_with_a_hint():
@@ -75,11 +78,17 @@ def test_correct_alternative_forms_are_never_flagged():
     assert not any(o.diagnosis for o in grading.outcomes.values())
 
 
-def test_report_snapshot(tmp_path):
-    """The full Markdown report of one buggy submission, pinned so wording changes are
-    deliberate: regenerate with UPDATE_SNAPSHOTS=1."""
+def test_report_snapshot(tmp_path, monkeypatch):
+    """The Markdown report of one buggy submission's Adam, pinned so wording changes are
+    deliberate: regenerate with UPDATE_SNAPSHOTS=1. Scored by a fixed test rubric
+    (``snapshots/rubric.json``) on Adam's cases only, so the lab's points and its other
+    optimizers do not move it."""
+    if "adam" not in OPTIMIZERS:
+        pytest.skip("this lab has no Adam")
+    monkeypatch.setattr(grade_module, "load_rubric",
+                        lambda: json.loads(SNAPSHOT_RUBRIC.read_text()))
     [path] = write(["amsgrad-max-of-corrected"], tmp_path)
-    text = summary(graded(path))
+    text = summary(grade_module.grade(path, functions=("adam_step",)))
     if os.environ.get("UPDATE_SNAPSHOTS"):
         SNAPSHOT.parent.mkdir(exist_ok=True)
         SNAPSHOT.write_text(text)

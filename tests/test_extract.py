@@ -3,8 +3,9 @@
 import zipfile
 
 import nbformat
-from conftest import SOLUTION
+from conftest import SOLUTION, TOTAL
 
+from autograder.cases import OPTIMIZERS
 from autograder.extract import extract
 from autograder.grade import grade
 from autograder.report import summary
@@ -36,21 +37,21 @@ def test_notebook_experiments_magics_and_side_effects_are_dropped(tmp_path):
     assert "%matplotlib" not in kept.source and "!pip" not in kept.source
     assert kept.origins[0] == "cell 2, line 3"  # every cell counts from the top, markdown too
     grading = grade(path)
-    assert grading.points == 100
+    assert grading.points == TOTAL
     assert not marker.exists()
 
 
 def test_a_syntax_error_costs_that_cell_only_and_names_it(tmp_path):
     answer = SOLUTION.read_text()
-    split = answer.index("def adagrad_step(")
+    last, spec = list(OPTIMIZERS.items())[-1]      # the answer key's last step function
+    split = answer.index(f"def {spec['function']}(")
     path = notebook(tmp_path, [answer[:split], "def broken(:\n    pass", answer[split:]])
     grading = grade(path)
-    assert grading.points == 100
+    assert grading.points == TOTAL
     assert "Syntax error in cell 3, line 1" in summary(grading)
     path = notebook(tmp_path, [answer[:split], answer[split:] + "\nx = (\n"], "broken.ipynb")
     grading = grade(path)
-    assert {c.optimizer for c in grading.cases if not grading.outcomes[c.id].passed} == {
-        "adagrad"}
+    assert {c.optimizer for c in grading.cases if not grading.outcomes[c.id].passed} == {last}
     assert "Syntax error in cell 3" in summary(grading)
 
 
@@ -71,7 +72,7 @@ def test_otter_style_zip_is_read(tmp_path):
     with zipfile.ZipFile(archive, "w") as zf:
         zf.write(path, "lab.ipynb")
         zf.writestr("__MACOSX/._lab.ipynb", "junk")
-    assert grade(archive).points == 100
+    assert grade(archive).points == TOTAL
 
 
 def test_libraries_that_implement_the_answer_are_flagged_and_blocked(tmp_path, write):
@@ -87,7 +88,7 @@ def test_libraries_that_implement_the_answer_are_flagged_and_blocked(tmp_path, w
     assert "`optax` is imported at line" in report
     # torch's import fails (a warning); adagrad_step's default argument fails at load, so it is
     # missing; everything else still grades.
-    assert grading.points == 100 - sum(
+    assert grading.points == TOTAL - sum(
         g["points"] for g in load_rubric()["optimizers"]["adagrad"]["groups"].values())
     assert "importing torch is not allowed while grading" in report
 
@@ -99,4 +100,4 @@ def test_an_old_format_notebook_is_converted(tmp_path):
         v3.new_code_cell(input=SOLUTION.read_text())])])
     path = tmp_path / "old.ipynb"
     path.write_text(v3.writes_json(nb))
-    assert grade(path).points == 100
+    assert grade(path).points == TOTAL

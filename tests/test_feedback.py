@@ -1,7 +1,7 @@
 """Every way a submission can go wrong ends in a clear message, never a crash."""
 
 import pytest
-from conftest import SKELETON, SOLUTION, failing, graded
+from conftest import SKELETON, SOLUTION, TOTAL, failing, graded
 
 from autograder.cases import OPTIMIZERS
 from autograder.grade import grade
@@ -86,7 +86,7 @@ def test_infinite_loop_times_out_for_that_function_only(write):
 def test_exit_at_import_is_reported_and_costs_everything(write):
     grading = grade(write("import os\nos._exit(0)\n" + ANSWER))
     # os._exit(0) at the top level is not kept (not an import/def/literal), so it never runs.
-    assert grading.points == 100
+    assert grading.points == TOTAL
     grading = grade(write("import os\nclass Boom:\n    os._exit(0)\n" + ANSWER))
     assert grading.points == 0
     assert "ended abruptly" in summary(grading)
@@ -108,5 +108,5 @@ def test_unreadable_submission_gets_a_message(tmp_path):
 
 def test_failed_import_is_a_warning_not_a_failure(write):
     grading = grade(write("import matplotlib_not_installed_here as plt\n" + ANSWER))
-    assert grading.points == 100
+    assert grading.points == TOTAL
     assert "The import at line 1 failed in the grading environment" in summary(grading)

@@ -8,10 +8,18 @@ import time
 import zipfile
 
 import pytest
-from conftest import SKELETON, SOLUTION, assert_valid_results, sandbox_processes
+from conftest import (
+    SKELETON,
+    SOLUTION,
+    TOTAL,
+    assert_valid_results,
+    expected_points,
+    sandbox_processes,
+)
 
+from autograder.cases import load_cases
 from benchmarks.image import Image
-from examples.bugs import buggy_source
+from examples.bugs import FAILS, buggy_source
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +46,7 @@ def test_the_runtime_is_python_310_without_torch(image):
     assert done.stdout.strip() == "(3, 10) None", done.stderr
 
 
-@pytest.mark.parametrize("kind, expected", [("solution", 100), ("skeleton", 0)])
+@pytest.mark.parametrize("kind, expected", [("solution", TOTAL), ("skeleton", 0)])
 def test_solution_and_skeleton(image, kind, expected):
     text = {"solution": SOLUTION, "skeleton": SKELETON}[kind].read_text()
     data, _, _ = run_autograder(image, text)
@@ -49,8 +57,9 @@ def test_solution_and_skeleton(image, kind, expected):
 
 
 def test_buggy_submission_gets_partial_credit_and_feedback(image):
-    data, _, _ = run_autograder(image, buggy_source("adagrad-lr-decay-off-by-one"))
-    assert data["score"] == 97
+    bug = "adagrad-lr-decay-off-by-one"
+    data, _, _ = run_autograder(image, buggy_source(bug))
+    assert data["score"] == expected_points(load_cases(), FAILS[bug])
     failed = [t for t in data["tests"] if t["status"] == "failed"]
     assert [t["name"] for t in failed] == ["Adagrad: lr_decay (public cases)",
                                            "Adagrad: lr_decay (hidden cases)"]

@@ -2,6 +2,7 @@
 shipped in student_template/, and say exactly what Gradescope says for those cases."""
 
 import json
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -54,3 +55,24 @@ def test_check_says_what_gradescope_says_for_public_cases(bug, function, tmp_pat
         assert f"- `{function}({config_text(case)})` on the {case.problem}" in result["message"]
     assert f"`{bug}`" in result["message"]
     assert len(result["message"].splitlines()) < 40
+
+
+def test_a_check_of_a_function_with_no_case_is_an_error_not_a_pass(tmp_path):
+    result = notebook_check("lion_step", SOLUTION, tmp_path)
+    assert result == {"passed": False,
+                      "message": "no public case checks lion_step: tell your instructor"}
+
+
+def test_kernels_checking_at_once_each_import_a_whole_engine(tmp_path):
+    """Four checks start at once in a fresh student folder: each unpacks the engine or uses
+    one another unpacked completely, never a half-written one."""
+    template = tmp_path / "lab"
+    shutil.copytree(TEMPLATE, template, ignore=shutil.ignore_patterns(".autograder_engine"))
+    checks = [subprocess.Popen([sys.executable, "-c", RUN_CHECK, str(template), "adam_step",
+                                str(SOLUTION)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, cwd=tmp_path) for _ in range(4)]
+    for check in checks:
+        out, err = check.communicate(timeout=120)
+        assert json.loads(out.strip().splitlines()[-1]) == {"passed": True}, err
+    unpacked = list((template / ".autograder_engine").iterdir())
+    assert len(unpacked) == 1 and (unpacked[0] / "autograder" / "grade.py").exists()

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SOLUTION, WITHOUT_SGD, assert_valid_results, sandbox_processes
+from conftest import ROOT, SOLUTION, TOTAL, WITHOUT_SGD, assert_valid_results, sandbox_processes
 
 from autograder.sandbox import Sandbox
 
@@ -551,6 +551,6 @@ def test_a_symlinked_student_folder_in_batch_is_a_zero_with_its_reason(tmp_path)
     batch.run(source, tmp_path / "out", jobs=2, timeout=5, show_progress=False)
     result = {key: json.loads((tmp_path / "out" / "results" / f"{key}.json").read_text())
               for key in ("honest", "copycat", "linked")}
-    assert result["honest"]["score"] == 100
+    assert result["honest"]["score"] == TOTAL
     for key in ("copycat", "linked"):
         assert result[key]["score"] == 0 and "symbolic link" in result[key]["output"], key

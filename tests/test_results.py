@@ -5,7 +5,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import ROOT, SKELETON, SOLUTION, assert_valid_results
+from conftest import ROOT, SKELETON, SOLUTION, STEP_POINTS, TOTAL, assert_valid_results
 
 from examples.bugs import write as write_bugs
 
@@ -33,14 +33,14 @@ def test_results_json_is_valid_and_scores_match(kind, tmp_path):
     data = json.loads(out.read_text())
     assert_valid_results(data)
     assert data["score"] == pytest.approx(sum(t["score"] for t in data["tests"]))
-    assert sum(t["max_score"] for t in data["tests"]) == 100
+    assert sum(t["max_score"] for t in data["tests"]) == TOTAL
     assert data["output_format"] == "md" and all(t["output_format"] == "md" for t in data["tests"])
-    assert f"**Score: {data['score']:g} / 100**" in done.stdout
-    expected = {"solution": 100, "skeleton": 0, "broken": 0, "hostile": 0}
+    assert f"**Score: {data['score']:g} / {TOTAL:g}**" in done.stdout
+    expected = {"solution": TOTAL, "skeleton": 0, "broken": 0, "hostile": 0}
     if kind in expected:
         assert data["score"] == expected[kind]
     else:
-        assert 0 < data["score"] < 100
+        assert 0 < data["score"] < TOTAL
         assert any("adam" in t["tags"] and t["status"] == "failed" for t in data["tests"])
 
 
@@ -50,4 +50,4 @@ def test_public_only_flag(tmp_path):
     data = json.loads(out.read_text())
     assert data["extra_data"]["public_only"] is True
     assert data["extra_data"]["cases"] < 76
-    assert data["score"] == sum(t["max_score"] for t in data["tests"]) == 90  # no questions
+    assert data["score"] == sum(t["max_score"] for t in data["tests"]) == STEP_POINTS  # no Qs

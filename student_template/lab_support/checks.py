@@ -9,7 +9,10 @@ shows exactly the feedback Gradescope shows for those cases. The engine ships as
 
 import hashlib
 import math
+import os
+import shutil
 import sys
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -19,15 +22,22 @@ ENGINE_DIR = HOME / ".autograder_engine"
 
 
 def _engine():
-    """Unpack the grading engine (once per version of the zip) and make it importable."""
-    digest = hashlib.sha256(ENGINE_ZIP.read_bytes()).hexdigest()
-    stamp = ENGINE_DIR / ".version"
-    if not stamp.exists() or stamp.read_text() != digest:
+    """Unpack the grading engine (once per version of the zip, into a folder named by its
+    digest) and make it importable. Unpacked beside the folder, then renamed into place:
+    two kernels checking at once never import a half-written engine."""
+    digest = hashlib.sha256(ENGINE_ZIP.read_bytes()).hexdigest()[:16]
+    home = ENGINE_DIR / digest
+    if not home.is_dir():
+        ENGINE_DIR.mkdir(exist_ok=True)
+        unpacking = Path(tempfile.mkdtemp(prefix=".unpacking-", dir=ENGINE_DIR))
         with zipfile.ZipFile(ENGINE_ZIP) as zf:
-            zf.extractall(ENGINE_DIR)
-        stamp.write_text(digest)
-    if str(ENGINE_DIR) not in sys.path:
-        sys.path.insert(0, str(ENGINE_DIR))
+            zf.extractall(unpacking)
+        try:
+            os.rename(unpacking, home)
+        except OSError:                  # another kernel unpacked this version first
+            shutil.rmtree(unpacking, ignore_errors=True)
+    if str(home) not in sys.path:
+        sys.path.insert(0, str(home))
 
 
 def session_cells():
