@@ -67,13 +67,36 @@ except AssertionError as exc:
 
 
 def sandbox_processes(data):
-    """pids of the processes of the sandbox users a grading ran as (its results)."""
+    """pids of processes a grading (its results) left behind as its sandbox users: those
+    alive, whose ancestors up to init are all sandbox users' processes. A process of the user
+    under a live grader belongs to a grading running now (another test run's, which may
+    claim the user as soon as this grading released it), not to this one."""
     import pwd
-    import subprocess
 
-    uids = [str(pwd.getpwnam(u).pw_uid) for u in data["extra_data"]["sandbox_users"]]
-    done = subprocess.run(["pgrep", "-u", ",".join(uids)], capture_output=True, text=True)
-    return done.stdout.split()
+    uids = {pwd.getpwnam(u).pw_uid for u in data["extra_data"]["sandbox_users"]}
+    every = {pwd.getpwnam(u).pw_uid for u in (p.pw_name for p in pwd.getpwall())
+             if u.startswith("olab-sandbox-")}
+
+    def status(pid):
+        try:
+            fields = dict(line.split(":\t", 1) for line in
+                          Path(f"/proc/{pid}/status").read_text().splitlines() if ":\t" in line)
+            if fields["State"].startswith("Z"):
+                return None                      # dead, waiting to be reaped
+            return int(fields["Uid"].split()[0]), int(fields["PPid"])
+        except (OSError, KeyError, ValueError):
+            return None
+
+    def orphaned(pid):
+        while pid > 1:
+            info = status(pid)
+            if info is None or info[0] not in every:
+                return False
+            pid = info[1]
+        return True
+
+    return [pid for pid in (int(d.name) for d in Path("/proc").iterdir() if d.name.isdigit())
+            if (status(pid) or (None,))[0] in uids and orphaned(pid)]
 
 
 def failing(grading):
