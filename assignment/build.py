@@ -107,20 +107,23 @@ def question_block(name, source_parts):
                 "\n# %% [markdown]\n# _Type your answer here, replacing this text._\n\n" +
                 raw("# END QUESTION"))
     if name in SPEC.QUESTIONS:
+        # No otter test: nothing in the notebook knows the answer, so nothing may say
+        # "passed". A plain cell checks the form and says it is graded after submission.
         q = SPEC.QUESTIONS[name]
-        points, solution = q["points"], f"{name} = {q['answer']}  # SOLUTION"
-        test = (f"def test_{name}({name}):\n    import lab_support\n"
-                f"    lab_support.check_answer({name!r}, {name})")
-    else:
-        o = SPEC.OPTIMIZERS[name]
-        points = sum(p for p, _ in o["groups"].values())
-        solution = source_parts[o["function"]].rstrip()
-        test = (f"def test_{name}():\n    import lab_support\n"
-                f"    lab_support.check({o['function']!r})")
+        return "\n".join([
+            raw("# BEGIN QUESTION", f"name: {name}", f"points: {q['points']:g}"),
+            raw("# BEGIN SOLUTION"), f"# %%\n{name} = {q['answer']}  # SOLUTION\n",
+            raw("# END SOLUTION"), f"# %%\nlab.check_answer({name!r}, {name})\n",
+            raw("# END QUESTION")])
+    o = SPEC.OPTIMIZERS[name]
+    test = (f"def test_{name}():\n    import lab_support\n"
+            f"    lab_support.check({o['function']!r})")
     return "\n".join([
-        raw("# BEGIN QUESTION", f"name: {name}", f"points: {points:g}"),
-        raw("# BEGIN SOLUTION"), f"# %%\n{solution}\n", raw("# END SOLUTION"),
-        raw("# BEGIN TESTS"), f"# %%\n{test}\n", raw("# END TESTS"), raw("# END QUESTION")])
+        raw("# BEGIN QUESTION", f"name: {name}",
+            f"points: {sum(p for p, _ in o['groups'].values()):g}"),
+        raw("# BEGIN SOLUTION"), f"# %%\n{source_parts[o['function']].rstrip()}\n",
+        raw("# END SOLUTION"), raw("# BEGIN TESTS"), f"# %%\n{test}\n", raw("# END TESTS"),
+        raw("# END QUESTION")])
 
 
 def master_notebook(source):

@@ -96,6 +96,15 @@ def row_problems(rows, spec=SPEC):
                 if public not in has:
                     problems.append(f"cases.py: {optimizer}'s group {group!r} has no {kind} "
                                     "case (each group needs both)")
+    for optimizer, o in spec.OPTIMIZERS.items():
+        for name, default in o["hyperparameters"].items():
+            for public, kind in ((True, "public"), (False, "hidden")):
+                if not any(r[0] == optimizer and r[3] == public and (
+                        name in r[4] and _literal_of(r[4][name]) != _literal_of(default)
+                        or name == "lr" and len(r) > 5) for r in rows if len(r) >= 5):
+                    problems.append(f"cases.py: no {kind} case of {optimizer} sets {name} to "
+                                    f"other than its default {default!r} (for lr: or a "
+                                    "schedule): code that hard-codes it would lose no points")
     twice = sorted({i for i in ids if ids.count(i) > 1})
     if twice:
         problems.append(f"cases.py: these cases appear twice: {twice}")

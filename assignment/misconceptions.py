@@ -17,7 +17,8 @@ model's method it replaces, or on a class whose methods replace several (it may 
 
 import numpy as np
 
-from assignment.models import SGD, Adagrad, Adam, AdamW, RMSprop
+from assignment import spec
+from assignment.models import MODELS, SGD, Adagrad, Adam, AdamW, RMSprop
 
 ALL = "all"          # every optimizer's step function
 ADAMS = (Adam, AdamW)
@@ -38,10 +39,17 @@ class Misconception:
                 else:
                     made = type(f"{model.__name__}:{bug.__name__}", (model,),
                                 {bug.__name__: bug})
-                made.bug, made.model = bug, model
+                made.bug, made.model, made.label = bug, model, None
                 self.variants.append(made)
             return bug
         return register
+
+    def fixed(self, model, name, value):
+        """A variant: ``model`` computing with ``name`` = ``value`` whatever it is passed;
+        its label, shown with the diagnosis, says what the code seems to use."""
+        made = type(f"{model.__name__}:{name}={value!r}", (model,), {"fixed": {name: value}})
+        made.bug, made.model, made.label = None, model, f"{name} = {value!r}"
+        self.variants.append(made)
 
 
 CATALOG = []
@@ -76,6 +84,34 @@ class LrInVelocity:
 
     def direction(self, g, b, h):
         return (h.lr * g + h.momentum * b if h.nesterov else b) / h.lr
+
+
+VELOCITY = Misconception(
+    "sgd-velocity-form", "momentum written as a velocity, v = momentum * v - lr * g",
+    "Keep torch's buffer b = momentum * b + (1 - dampening) * g (no lr, no minus sign, g itself "
+    "on the first step) in state['momentum_buffer'] and step param -= lr * b (Nesterov: "
+    "param -= lr * (g + momentum * b)); the velocity form holds -lr * b, and differs once lr "
+    "changes or dampening is set.")
+
+
+@VELOCITY.variant(SGD)
+class Velocity:
+    """v = momentum * v - lr * g (from zero, dampening ignored); param + v, or with Nesterov
+    param - lr * g + momentum * v."""
+
+    def buffer(self, b, g, h):
+        return h.momentum * (0 if b is None else b) - h.lr * g
+
+    def direction(self, g, b, h):
+        return g - h.momentum * b / h.lr if h.nesterov else -b / h.lr
+
+
+@VELOCITY.variant(SGD)
+class DampenedVelocity(Velocity):
+    """The same, with v = momentum * v - (1 - dampening) * lr * g after the first step."""
+
+    def buffer(self, b, g, h):
+        return -h.lr * g if b is None else h.momentum * b - (1 - h.dampening) * h.lr * g
 
 
 DAMPENING_FIRST = Misconception(
@@ -261,6 +297,14 @@ def count(self, state):  # noqa: F811
     return state["step"]
 
 
+@GLOBAL_STEP.variant(*ADAMS, RMSprop, Adagrad)
+def count(self, state):  # noqa: F811
+    """The largest step any parameter has reached, or this one's own next, if larger."""
+    self.largest = max(getattr(self, "largest", 0), state.get("step", 0) + 1)
+    state["step"] = self.largest
+    return state["step"]
+
+
 RMSPROP_EPS_INSIDE = Misconception(
     "rmsprop-eps-inside-sqrt", "RMSprop's eps inside the square root",
     "torch adds eps after the square root: avg = sqrt(square_avg) + eps.")
@@ -358,3 +402,35 @@ Misconception(
     "wrong-signature", "a signature that differs from torch's",
     "Use the exact signature given: param, grad, state, then the keyword-only "
     "hyperparameters with torch's names and defaults.", ALL)
+
+
+# Hard-coded hyperparameters: one entry per argument (nesterov's and
+# initial_accumulator_value's have their own above), with a variant per model that takes it
+# and per value a student may have fixed it at: torch's default, and constants common in
+# public code. Switching off a feature that keeps state (momentum 0, centered or amsgrad
+# False) leaves its state entry out, which the report names plainly instead.
+COMMON = {"lr": (1e-3, 1e-2), "eps": (1e-8, 1e-7, 1e-6, 1e-10), "momentum": (0.9,),
+          "betas": ((0.9, 0.999),), "alpha": (0.99, 0.9), "weight_decay": (0.0, 1e-2)}
+NAMED_ABOVE = {"nesterov", "initial_accumulator_value"}
+KEEPS_STATE = {"momentum": 0.0, "centered": False, "amsgrad": False}
+
+
+def fixed_values(name, default):
+    default = tuple(default) if isinstance(default, list) else default
+    values = dict.fromkeys((default, *COMMON.get(name, ())))
+    return [v for v in values if name not in KEEPS_STATE or v != KEEPS_STATE[name]]
+
+
+for name in dict.fromkeys(h for o in spec.OPTIMIZERS.values() for h in o["hyperparameters"]):
+    takes = [(model, spec.OPTIMIZERS[model.optimizer]["hyperparameters"][name])
+             for model in MODELS if name in spec.OPTIMIZERS.get(model.optimizer, {}).get(
+                 "hyperparameters", {})]
+    if name in NAMED_ABOVE or not any(fixed_values(name, d) for _, d in takes):
+        continue
+    entry = Misconception(
+        f"fixed-{name}", f"`{name}` fixed in the code instead of taken from the argument",
+        f"Use the `{name}` argument as given: cases pass other values than torch's default, "
+        "and a default in the signature other than torch's changes every case that omits it.")
+    for model, default in takes:
+        for value in fixed_values(name, default):
+            entry.fixed(model, name, value)

@@ -15,6 +15,7 @@ import numpy as np
 
 class Model:
     optimizer = None            # the optimizer's name in assignment/spec.py
+    fixed = {}                  # hyperparameters a variant fixes, whatever the call passes
 
     def __init__(self):
         self.calls = 0              # calls so far in this case
@@ -22,7 +23,8 @@ class Model:
 
     def __call__(self, param, grad, state, **hyperparameters):
         self.calls += 1
-        return self.step(param, grad, state, SimpleNamespace(**hyperparameters))
+        return self.step(param, grad, state,
+                         SimpleNamespace(**{**hyperparameters, **self.fixed}))
 
     def count(self, state):
         """t: this parameter's own step count, 1 on its first step."""

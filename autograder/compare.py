@@ -30,11 +30,11 @@ ATOL = 1e-13
 @dataclass
 class EntryDiff:
     entry: str               # "param" or a state key
-    max_abs: float
-    max_rel: float
-    index: tuple             # where the largest difference is
-    expected: float
-    got: float
+    abs_error: float         # |got - expected| at ``index``, the largest absolute difference
+    rel_error: float         # |got - expected| / |expected| at the same element
+    index: tuple
+    expected: float          # torch's value at ``index``
+    got: float               # the submission's value at ``index``
     nonfinite: bool = False  # the submission produced NaN or inf where torch did not
 
 
@@ -56,7 +56,7 @@ def entries_of(expected, param):
     return ["param"] + sorted(k[len(prefix):] for k in expected if k.startswith(prefix))
 
 
-def _key(param, entry):
+def trace_key(param, entry):
     return f"param/{param}" if entry == "param" else f"state/{param}/{entry}"
 
 
@@ -81,8 +81,8 @@ def diff_entry(entry, got, expected):
     err = np.where(bad & ~np.isfinite(err), np.inf, err)
     flat = int(np.argmax(np.where(bad, err, -1.0)))
     index = np.unravel_index(flat, expected.shape) if expected.shape else ()
-    rel = err / np.maximum(np.abs(expected), np.finfo(float).tiny)
-    return EntryDiff(entry=entry, max_abs=float(err[index]), max_rel=float(np.max(rel[bad])),
+    rel = err[index] / max(abs(float(expected[index])), np.finfo(float).tiny)
+    return EntryDiff(entry=entry, abs_error=float(err[index]), rel_error=float(rel),
                      index=tuple(int(i) for i in index), expected=float(expected[index]),
                      got=float(got[index]), nonfinite=bool(~np.isfinite(got[bad]).all()))
 
@@ -105,7 +105,7 @@ def compare(expected, run, params, steps):
         for param in params:
             diffs, matching = [], []
             for entry in entries_of(expected, param):
-                key = _key(param, entry)
+                key = trace_key(param, entry)
                 d = diff_entry(entry, run.trace[key][t], expected[key][t])
                 (diffs if d else matching).append(d or entry)
             if diffs:

@@ -22,17 +22,17 @@ import numpy as np
 
 from . import references
 from .cases import OPTIMIZERS
-from .compare import close
+from .compare import close, trace_key
 
 VARIANT_FILES = {True: references.DATA / "variants-public.npz",
                  False: references.DATA / "variants-hidden.npz"}
-FLOAT32_RELATIVE = (1e-9, 1e-4)   # first divergence this small, and staying this close
 
 
 @dataclass
 class Diagnosis:
     ids: list = field(default_factory=list)   # named misconceptions (empty: no known pattern)
     exact: bool = False                        # named because a variant reproduced the trajectory
+    details: dict = field(default_factory=dict)  # id -> what its matching variants compute with
     reasoning: str = ""                        # what the first divergent entries point at
 
 
@@ -49,37 +49,46 @@ def same_trajectory(got, want, steps):
 
 
 def load_variants(public_only=False):
-    """{case id: {(id, n): {path: array}}} from the stored variant trajectories."""
-    by_case = {}
+    """({case id: {(id, n): {path: array}}}, {(id, n): label}) from the stored variant
+    trajectories; a label says what a fixed-value variant computes with ("eps = 1e-07")."""
+    by_case, labels = {}, {}
     for public, path in VARIANT_FILES.items():
         if public or not public_only:
             for key, value in references.read_packed(path).items():
                 case_id, mid, number, rest = key.split("/", 3)
                 by_case.setdefault(case_id, {}).setdefault((mid, int(number)), {})[rest] = value
-    return by_case
+            for key, label in references.read_meta(path).get("labels", {}).items():
+                mid, number = key.rsplit("/", 1)
+                labels[(mid, int(number))] = label
+    return by_case, labels
 
 
 class Diagnoser:
-    """Diagnoses the failing cases of one grading against the stored variant trajectories."""
+    """Diagnoses the failing cases of one grading against the stored variant trajectories
+    (``load_variants``)."""
 
-    def __init__(self, variants):
-        self.variants = variants
+    def __init__(self, variants, labels=None):
+        self.variants, self.labels = variants, labels or {}
 
-    def diagnose(self, case, outcome, run, expected):
+    def diagnose(self, case, outcome, run):
         """The Diagnosis of one failing case (``run`` is None when nothing ran)."""
         diagnosis = Diagnosis(reasoning=reasoning(case, outcome))
         if run is not None and outcome.step:
-            diagnosis.ids = sorted({
-                mid for (mid, _), trace in self.variants.get(case.id, {}).items()
-                if same_trajectory(run.trace, trace, run.completed)})
+            matched = [key for key, trace in self.variants.get(case.id, {}).items()
+                       if same_trajectory(run.trace, trace, run.completed)]
+            diagnosis.ids = sorted({mid for mid, _ in matched})
+            for mid, number in matched:
+                if (mid, number) in self.labels:
+                    diagnosis.details.setdefault(mid, []).append(self.labels[(mid, number)])
             diagnosis.exact = bool(diagnosis.ids)
         if not diagnosis.ids and run is not None:
-            diagnosis.ids = rule_ids(outcome, run, expected)
+            diagnosis.ids = rule_ids(outcome, run)
         return diagnosis
 
 
-def rule_ids(outcome, run, expected):
-    """Ids recognised from the kind of failure rather than from a variant."""
+def rule_ids(outcome, run):
+    """Ids recognised from what the child reported or what the values show, each only on
+    evidence that identifies it."""
     err = outcome.error or {}
     kind = err.get("kind")
     if kind == "grad-mutated":
@@ -90,22 +99,25 @@ def rule_ids(outcome, run, expected):
             r"unexpected keyword argument|positional argument|required keyword",
             err.get("message", "")):
         return ["wrong-signature"]
-    if outcome.step and _float32_sized(outcome, run, expected):
+    if kind == "dtype" and err.get("dtype") == "float32":
+        return ["float32-precision"]
+    if outcome.step and computed_in_float32(outcome, run):
         return ["float32-precision"]
     return []
 
 
-def _float32_sized(outcome, run, expected):
-    low, high = FLOAT32_RELATIVE
-    if not all(low < d.max_rel < high and not d.nonfinite for d in outcome.diffs):
-        return False
-    for key, want in expected.items():
-        got = run.trace[key][:run.completed]
-        want = want[:run.completed]
-        known = ~np.isnan(want)
-        if (np.abs(got[known] - want[known]) > high * np.maximum(np.abs(want[known]), 1e-3)).any():
-            return False
-    return True
+def computed_in_float32(outcome, run):
+    """Whether the values that diverged first carry float32's fingerprint: every one exactly
+    a float32 number, and at least two not float16 numbers. A float64 computation gives a
+    float32 number by chance once in 2**29; an error's size alone (a hard-coded eps, say)
+    proves nothing."""
+    got = np.concatenate([np.ravel(run.trace[trace_key(outcome.param, d.entry)][outcome.step - 1])
+                          for d in outcome.diffs])
+    got = got[np.isfinite(got) & (got != 0)]
+    with np.errstate(over="ignore"):
+        fine = got.astype(np.float16).astype(np.float64) != got
+    return bool(got.size >= 2 and fine.sum() >= 2 and
+                (got.astype(np.float32).astype(np.float64) == got).all())
 
 
 def reasoning(case, outcome):

@@ -68,14 +68,23 @@ def graded_unreadable(submission, error, started, public_only=False):
                    warnings=[str(error)], seconds=time.monotonic() - started)
 
 
-def diagnose_shown(cases, outcomes, runs, expected, public_only):
-    """Diagnose the failing cases the report details."""
+def diagnose_shown(cases, outcomes, runs, public_only):
+    """Diagnose the failing cases the report details, one function at a time: where one
+    misconception reproduces every diagnosed case of a function, another that reproduces
+    only some of them (a smaller effect within the tolerance there) is not named."""
     shown = failing_shown(cases, outcomes)
     if shown:
-        diagnoser = Diagnoser(load_variants(public_only))
+        diagnoser = Diagnoser(*load_variants(public_only))
         for case in shown:
-            outcomes[case.id].diagnosis = diagnoser.diagnose(
-                case, outcomes[case.id], runs.get(case.id), expected[case.id])
+            outcomes[case.id].diagnosis = diagnoser.diagnose(case, outcomes[case.id],
+                                                             runs.get(case.id))
+        for function in dict.fromkeys(c.function for c in shown):
+            named = [outcomes[c.id].diagnosis for c in shown if c.function == function
+                     and outcomes[c.id].diagnosis.exact]
+            every = set.intersection(*(set(d.ids) for d in named)) if named else set()
+            for d in named if every else ():
+                d.ids = sorted(every)
+                d.details = {mid: labels for mid, labels in d.details.items() if mid in every}
 
 
 def grade(path, public_only=False, timeout=TIMEOUT_PER_FUNCTION, diagnosis=True,
@@ -121,7 +130,7 @@ def grade(path, public_only=False, timeout=TIMEOUT_PER_FUNCTION, diagnosis=True,
             outcomes[case.id] = compare(expected[case.id], runs[case.id],
                                         list(PARAM_SHAPES[case.problem]), case.steps)
     if diagnosis:
-        diagnose_shown(cases, outcomes, runs, expected, public_only)
+        diagnose_shown(cases, outcomes, runs, public_only)
     scores = score(cases, outcomes, rubric) + question_scores(loaded.answers, rubric, key)
     return Grading(str(path), public_only, cases, outcomes, scores, rubric, warnings,
                    origins=kept.origins, lines=kept.source.splitlines(),

@@ -125,10 +125,10 @@ def divergence_text(outcome, case):
         lines += ["", "| entry | index | expected (torch) | yours | abs. error | rel. error |",
                   "|---|---|---|---|---|---|"]
         lines += [f"| `{d.entry}` | {list(d.index)} | {fmt(d.expected)} | {fmt(d.got)} | "
-                  f"{d.max_abs:.2g} | {d.max_rel:.2g} |" for d in outcome.diffs]
+                  f"{d.abs_error:.2g} | {d.rel_error:.2g} |" for d in outcome.diffs]
     else:
         lines += ["", "| entry | abs. error about | rel. error about |", "|---|---|---|"]
-        lines += [f"| `{d.entry}` | {magnitude(d.max_abs)} | {magnitude(d.max_rel)} |"
+        lines += [f"| `{d.entry}` | {magnitude(d.abs_error)} | {magnitude(d.rel_error)} |"
                   for d in outcome.diffs]
         lines += ["", "(A hidden case: its values are not shown.)"]
     if any(d.nonfinite for d in outcome.diffs):
@@ -147,6 +147,10 @@ def diagnosis_text(diagnosis, named_before=()):
             "recognised from the kind of failure"
         out.append(f"**Likely cause: the same, {m.title}** (`{mid}`)." if mid in named_before
                    else f"**Likely cause: {m.title}** (`{mid}`; {how}). {m.hint}")
+    labels = sorted({label for mid in diagnosis.ids for label in diagnosis.details.get(mid, ())})
+    if labels:
+        out.append("Your trajectory is the one computed with "
+                   + " or ".join(f"`{label}`" for label in labels) + ".")
     if diagnosis.reasoning and not diagnosis.exact:
         prefix = "" if diagnosis.ids else "No known mistake reproduces your trajectory. "
         out.append(prefix + diagnosis.reasoning)

@@ -69,8 +69,8 @@ def results(grading):
     failing = {cid: {"step": o.step, "param": o.param,
                      "entries": [d.entry for d in o.diffs],
                      "error": (o.error or {}).get("kind"),
-                     "max_abs": _finite(max((d.max_abs for d in o.diffs), default=None)),
-                     "max_rel": _finite(max((d.max_rel for d in o.diffs), default=None)),
+                     "max_abs": _finite(max((d.abs_error for d in o.diffs), default=None)),
+                     "max_rel": _finite(max((d.rel_error for d in o.diffs), default=None)),
                      "misconceptions": o.diagnosis.ids if o.diagnosis else []}
                for cid, o in grading.outcomes.items() if not o.passed}
     return {

@@ -47,6 +47,21 @@ def test_solution_notebook_runs_top_to_bottom(solved):
         assert f"{function}: all" in text and "public cases match torch.optim" in text
     images = [o for o in outputs(nb, "display_data") if "image/png" in o["data"]]
     assert len(images) == 5          # one figure per experiment
+    for name in RUBRIC["questions"]:   # recorded, never "passed": the notebook has no key
+        assert f"{name} = " in text and "is recorded. This notebook does not know the answer" \
+            in text
+        assert f"{name} results" not in text
+
+
+def test_a_concept_answer_is_checked_for_its_form_only_and_says_so(capsys):
+    from assignment.lab_support import check_answer
+
+    assert not check_answer("max_stable_lr", "two over L")
+    assert "max_stable_lr must be a finite number" in capsys.readouterr().out
+    assert not check_answer("max_stable_lr", ...)
+    assert "not answered yet" in capsys.readouterr().out
+    assert check_answer("max_stable_lr", 0.5)          # wrong, but only the form is known here
+    assert "graded after you submit" in capsys.readouterr().out
 
 
 def test_export_zip_is_accepted_by_the_autograder(solved, tmp_path):
@@ -68,6 +83,7 @@ def test_untouched_notebook_runs_without_crashing(tmp_path):
     assert "This experiment needs sgd_step: implement it above" in text
     assert "`sgd_step` is not implemented yet" in text      # grader.check's feedback,
     assert "public cases differ from torch.optim (details above)" in text   # as Markdown
+    assert "max_stable_lr is not answered yet" in text
 
 
 def test_notebooks_and_support_files_are_up_to_date():

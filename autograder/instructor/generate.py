@@ -279,13 +279,13 @@ def write(rotate=False):
     references.DATA.mkdir(exist_ok=True)
     for public, (arrays, meta) in files.items():
         references.write_packed(references.FILES[public], arrays, meta)
-    for public, arrays in variant_files.items():
-        references.write_packed(VARIANT_FILES[public], arrays)
+    for public, (arrays, meta) in variant_files.items():
+        references.write_packed(VARIANT_FILES[public], arrays, meta)
     PROVENANCE.write_text(json.dumps(provenance, indent=1) + "\n")
     cases.load_cases.cache_clear()
     return {path.name: len(arrays) for path, arrays in (
         *((references.FILES[p], a) for p, (a, _) in files.items()),
-        *((VARIANT_FILES[p], a) for p, a in variant_files.items()))}
+        *((VARIANT_FILES[p], a) for p, (a, _) in variant_files.items()))}
 
 
 def up_to_date():

@@ -10,6 +10,7 @@ a failing student's trajectory with those (``autograder/diagnose.py``), so neith
 grading image nor the student engine holds any of this code.
 """
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -78,7 +79,8 @@ def _runs(files):
 
 def generate_variants(files):
     """Every variant's trajectory on every case of ``files``' (see ``_runs``) of its
-    optimizer, where it differs from torch's: {public: {"<case>/<id>/<n>/<path>": array}}.
+    optimizer, where it differs from torch's: {public: ({"<case>/<id>/<n>/<path>": array},
+    {"labels": {"<id>/<n>": what a fixed-value variant computes with}})}.
     Refused if the answer key or a model differs from torch on a case, or a variant never
     does."""
     key, models = answer_key(), {m.optimizer: m for m in MODELS}
@@ -95,7 +97,7 @@ def generate_variants(files):
                 problems.append(f"{what} differs from torch on {case.id}")
     if problems:
         raise Refused("\n".join(problems))
-    files = {True: {}, False: {}}
+    files = {True: ({}, {"labels": {}}), False: ({}, {"labels": {}})}
     for m in CATALOG:
         for number, variant in enumerate(m.variants):
             differs = False
@@ -106,8 +108,11 @@ def generate_variants(files):
                 if trace is None or same_trajectory(trace, expected, case.steps):
                     continue  # a variant that fails, or equals torch here, explains nothing
                 differs = True
+                arrays, meta = files[case.public]
                 for path, value in trace.items():
-                    files[case.public][f"{case.id}/{m.id}/{number}/{path}"] = value
+                    arrays[f"{case.id}/{m.id}/{number}/{path}"] = value
+                if variant.label:
+                    meta["labels"][f"{m.id}/{number}"] = variant.label
             if not differs:
                 problems.append(f"misconceptions.py: {m.id}'s variant {variant.__name__} "
                                 "equals torch on every case: it can never name anything")
@@ -119,6 +124,9 @@ def generate_variants(files):
 def check_variants(reproduction):
     """Compare the stored variant trajectories with ones computed afresh from the stored
     references, into ``reproduction`` (a ``generate.Reproduction``)."""
-    for public, fresh in generate_variants(stored()).items():
+    for public, (fresh, meta) in generate_variants(stored()).items():
         reproduction.compare(VARIANT_FILES[public], fresh)
+        if json.loads(json.dumps(meta)) != references.read_meta(VARIANT_FILES[public]):
+            reproduction.problems.append(f"{VARIANT_FILES[public].name}: the variants' "
+                                         "labels differ from a fresh run")
     return reproduction

@@ -89,6 +89,17 @@ def _show_markdown(text):
 
 
 def check_answer(name, value):
-    """A concept answer must be a finite number (its correctness is graded on submission)."""
-    assert isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(
-        value), f"{name} must be a number, e.g. {name} = 0.5 (got {value!r})"
+    """What the notebook can check of a concept answer: that it is a finite number (it says
+    so, without stopping a run of every cell). Whether it is right is graded after
+    submission, against a key this notebook does not have. True if the form is right."""
+    if value is Ellipsis:
+        print(f"{name} is not answered yet: assign a number to it in the cell above.")
+        return False
+    if not (isinstance(value, (int, float)) and not isinstance(value, bool)
+            and math.isfinite(value)):
+        print(f"{name} must be a finite number, e.g. {name} = 0.5 (it is {value!r}): as it "
+              "is, it cannot earn its points.")
+        return False
+    print(f"{name} = {value!r} is recorded. This notebook does not know the answer: it is "
+          "graded after you submit (here only its form is checked: a finite number).")
+    return True
