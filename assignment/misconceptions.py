@@ -48,7 +48,8 @@ class Misconception:
         """A variant: ``model`` computing with ``name`` = ``value`` whatever it is passed;
         its label, shown with the diagnosis, says what the code seems to use."""
         made = type(f"{model.__name__}:{name}={value!r}", (model,), {"fixed": {name: value}})
-        made.bug, made.model, made.label = None, model, f"{name} = {value!r}"
+        made.bug, made.label = None, f"{name} = {value!r}"
+        made.model = getattr(model, "model", model)      # a written variant's own model
         self.variants.append(made)
 
 
@@ -409,7 +410,7 @@ Misconception(
 # and per value a student may have fixed it at: torch's default, and constants common in
 # public code. Switching off a feature that keeps state (momentum 0, centered or amsgrad
 # False) leaves its state entry out, which the report names plainly instead.
-COMMON = {"lr": (1e-3, 1e-2), "eps": (1e-8, 1e-7, 1e-6, 1e-10), "momentum": (0.9,),
+COMMON = {"lr": (1e-3, 1e-2), "eps": (1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-10), "momentum": (0.9,),
           "betas": ((0.9, 0.999),), "alpha": (0.99, 0.9), "weight_decay": (0.0, 1e-2)}
 NAMED_ABOVE = {"nesterov", "initial_accumulator_value"}
 KEEPS_STATE = {"momentum": 0.0, "centered": False, "amsgrad": False}
@@ -434,3 +435,11 @@ for name in dict.fromkeys(h for o in spec.OPTIMIZERS.values() for h in o["hyperp
     for model, default in takes:
         for value in fixed_values(name, default):
             entry.fixed(model, name, value)
+
+
+# eps inside the square root is often a constant too (np.sqrt(v + 1e-8)): each of those
+# variants also with eps fixed, named under its own entry, the value in the label.
+for entry in (ADAM_EPS_INSIDE, RMSPROP_EPS_INSIDE, ADAGRAD_EPS_INSIDE):
+    for variant in list(entry.variants):
+        for value in COMMON["eps"]:
+            entry.fixed(variant, "eps", value)

@@ -93,7 +93,8 @@ def rule_ids(outcome, run):
     kind = err.get("kind")
     if kind == "grad-mutated":
         return ["grad-mutated-in-place"]
-    if kind == "missing-state-key" and not err.get("present_count"):
+    if kind == "missing-state-key" and not err.get("present_count") and err.get(
+            "state_rebound"):
         return ["state-not-persisted"]
     if kind == "exception" and err.get("type") == "TypeError" and re.search(
             r"unexpected keyword argument|positional argument|required keyword",

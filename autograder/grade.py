@@ -1,5 +1,6 @@
 """Grade one submission: read it, run it sandboxed, compare, score (trusted side)."""
 
+import ast
 import re
 import time
 from dataclasses import dataclass, field
@@ -68,6 +69,18 @@ def graded_unreadable(submission, error, started, public_only=False):
                    warnings=[str(error)], seconds=time.monotonic() - started)
 
 
+def rebinds_state(functions):
+    """Whether a function of the submission assigns to its own ``state`` parameter
+    (``state = {...}``): the evidence that a state left empty was rebound, not unused."""
+    for fn in functions.values():
+        args = fn.args
+        if "state" in {a.arg for a in args.posonlyargs + args.args + args.kwonlyargs} and any(
+                isinstance(n, ast.Name) and n.id == "state" and isinstance(n.ctx, ast.Store)
+                for n in ast.walk(fn)):
+            return True
+    return False
+
+
 def diagnose_shown(cases, outcomes, runs, public_only):
     """Diagnose the failing cases the report details, one function at a time: where one
     misconception reproduces every diagnosed case of a function, another that reproduces
@@ -125,8 +138,12 @@ def grade(path, public_only=False, timeout=TIMEOUT_PER_FUNCTION, diagnosis=True,
                                   answers=[n for n in names if n in kept.assigned])
     warnings = kept.warnings + [text for text in (load_warning_text(w, kept.origins)
                                                   for w in loaded.warnings) if text]
+    rebound = rebinds_state(kept.functions)
     for case in cases:
         if case.id in runs:
+            error = runs[case.id].error or {}
+            if error.get("kind") == "missing-state-key":
+                error["state_rebound"] = rebound
             outcomes[case.id] = compare(expected[case.id], runs[case.id],
                                         list(PARAM_SHAPES[case.problem]), case.steps)
     if diagnosis:

@@ -85,9 +85,12 @@ def error_text(err, fn, source):
         count = err.get("present_count", 0)
         present = ", ".join(code(k, KEY_CHARS) for k in err.get("present", [])) or (
             f"{count} other key(s)" if count else "nothing")
-        hint = (" `state` is empty after the call: fill the dict you are given "
-                "(`state[\"step\"] = ...`) instead of rebinding `state = {...}`."
-                if not count else " Use torch's state names.")
+        if not count and err.get("state_rebound"):
+            hint = (" `state` is empty after the call: fill the dict you are given "
+                    "(`state[\"step\"] = ...`) instead of rebinding `state = {...}`.")
+        else:
+            hint = (" torch keeps this entry with this case's settings: use torch's state "
+                    "names, and check that your code uses every argument it is given.")
         return (f"After the update{at}, `state` has no `\"{err.get('key')}\"` "
                 f"(it holds {present}).{hint}")
     if kind == "timeout":

@@ -53,13 +53,23 @@ def test_a_case_in_a_group_that_does_not_exist_is_refused():
 def test_a_group_without_public_or_hidden_cases_is_refused():
     rows = [r for r in ROWS if not (r[0], r[1], r[3]) == ("adam", "amsgrad", False)]
     problems = consistency.row_problems(rows)
-    assert problems == ["cases.py: adam's group 'amsgrad' has no hidden case (each group "
-                        "needs both)"]
+    assert sorted(problems) == [
+        "cases.py: adam's group 'amsgrad' has no hidden case (each group needs both)",
+        "cases.py: no hidden case of adam sets amsgrad to other than its default False (for "
+        "lr: or a schedule): code that hard-codes it would lose no points"]
+
+
+def test_a_hyperparameter_no_public_case_varies_is_refused():
+    rows = [r for r in ROWS if not (r[0] == "rmsprop" and r[3] and "alpha" in r[4])]
+    assert consistency.row_problems(rows) == [
+        "cases.py: no public case of rmsprop sets alpha to other than its default 0.99 (for "
+        "lr: or a schedule): code that hard-codes it would lose no points"]
 
 
 def test_an_optimizer_with_no_rows_is_refused():
     problems = consistency.row_problems([r for r in ROWS if r[0] != "adagrad"])
-    assert len(problems) == 2 * len(SPEC.OPTIMIZERS["adagrad"]["groups"])
+    assert len(problems) == 2 * (len(SPEC.OPTIMIZERS["adagrad"]["groups"]) +
+                                 len(SPEC.OPTIMIZERS["adagrad"]["hyperparameters"]))
 
 
 def test_a_config_outside_the_signature_and_a_twice_listed_case_are_refused():
@@ -173,10 +183,18 @@ NADAM_SECTION = '''
 
 '''
 NADAM_ROWS = '''
-ROWS += [("nadam", "basic", "stream", PUB, dict(lr=0.01)),
-         ("nadam", "basic", "mlp", HID, dict(lr=0.01)),
-         ("nadam", "weight_decay", "stream", PUB, dict(lr=0.01, weight_decay=0.1)),
-         ("nadam", "weight_decay", "quadratic", HID, dict(lr=0.01, weight_decay=0.5))]
+ROWS += [
+    ("nadam", "basic", "stream", PUB, dict(lr=0.01)),
+    ("nadam", "basic", "stream", PUB, dict(lr=0.01, betas=(0.8, 0.9), eps=0.1,
+                                          momentum_decay=0.01, maximize=True)),
+    ("nadam", "basic", "mlp", HID, dict(lr=0.01)),
+    ("nadam", "basic", "quadratic", HID, dict(lr=0.01, betas=(0.85, 0.95), eps=0.05,
+                                             momentum_decay=0.02, maximize=True)),
+    ("nadam", "weight_decay", "stream", PUB, dict(lr=0.01, weight_decay=0.1,
+                                                 decoupled_weight_decay=True)),
+    ("nadam", "weight_decay", "quadratic", HID, dict(lr=0.01, weight_decay=0.5)),
+    ("nadam", "weight_decay", "stream", HID, dict(lr=0.01, weight_decay=0.2,
+                                                 decoupled_weight_decay=True))]
 '''
 NADAM_MODEL = '''
 
@@ -186,7 +204,10 @@ class NAdam(Model):
     def step(self, param, grad, state, h):
         t = self.count(state)
         beta1, beta2 = h.betas
-        g = self.gradient(param, grad, h)
+        if h.decoupled_weight_decay:
+            param, g = param * (1 - h.lr * h.weight_decay), (-grad if h.maximize else grad)
+        else:
+            g = self.gradient(param, grad, h)
         mu, mu_next = self.mu(t, h), self.mu(t + 1, h)
         state["mu_product"] = state.get("mu_product", 1.0) * mu
         zeros = np.zeros_like(param)
@@ -286,7 +307,7 @@ def test_adding_an_optimizer_is_adding_data_and_its_solution(with_nadam):
                           text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     got = json.loads(done.stdout.splitlines()[-1])
-    assert got["nadam_cases"] == 4
+    assert got["nadam_cases"] == 7
     assert got["solution"] == [105, 105] and got["skeleton"] == 0
     assert got["named"] == ["nadam-constant-momentum"] and got["buggy"] < 105
     assert build(root, "--check").returncode == 0

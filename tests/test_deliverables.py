@@ -50,7 +50,7 @@ def variant_fragments():
     """Code lines (20+ characters, not strings or comments) of the models and of every
     variant's bug."""
     texts = [inspect.getsource(models)] + [inspect.getsource(v.bug) for m in CATALOG
-                                           for v in m.variants]
+                                           for v in m.variants if v.bug]
     return {line.strip() for text in texts for line in text.splitlines()
             if len(line.strip()) >= 20 and not line.strip().startswith(("'", '"', "#"))}
 
