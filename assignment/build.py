@@ -190,7 +190,7 @@ def rubric():
     return {"title": SPEC.TITLE, "total": SPEC.TOTAL, "visibility": SPEC.VISIBILITY,
             "optimizers": {n: optimizer(o) for n, o in SPEC.OPTIMIZERS.items()},
             "manual": [{"name": n, **q} for n, q in SPEC.MANUAL.items()],
-            "questions": {n: {"points": q["points"], "title": q["title"], "rtol": q["rtol"]}
+            "questions": {n: {k: q[k] for k in ("points", "title", "rtol") if k in q}
                           for n, q in SPEC.QUESTIONS.items()},
             "late_policy": SPEC.LATE_POLICY}
 
@@ -209,8 +209,10 @@ def catalog(entries):
 
 
 def answer_key():
-    """The concept questions' answers (our own expressions, evaluated without builtins)."""
-    return {name: float(eval(q["answer"], {"__builtins__": {}}))  # noqa: S307 - our source
+    """The concept questions' keys: a number (our own expression, evaluated without
+    builtins), or the [low, high] range a tuned choice must fall in."""
+    return {name: list(q["accept"]) if "accept" in q else
+            float(eval(q["answer"], {"__builtins__": {}}))  # noqa: S307 - our own source
             for name, q in sorted(SPEC.QUESTIONS.items())}
 
 

@@ -49,6 +49,11 @@ def spec_problems(spec=SPEC):
         & set(spec.OPTIMIZERS)
     if clash:
         problems.append(f"spec.py: {sorted(clash)} name two questions")
+    for name, q in spec.QUESTIONS.items():
+        low, high = q.get("accept", (0, 1))
+        if not q.get("answer") or ("rtol" in q) == ("accept" in q) or not low < high:
+            problems.append(f"spec.py: question {name!r} needs an answer and either rtol or "
+                            "an accept range (low < high)")
     total = sum(p for o in spec.OPTIMIZERS.values() for p, _ in o["groups"].values()) + \
         sum(q["points"] for q in spec.QUESTIONS.values())
     if round(total, 6) != spec.TOTAL:

@@ -94,17 +94,25 @@ OPTIMIZERS = {
         benchmark=dict(lr=0.01)),
 }
 
-# Auto-graded concept questions: the answer (a Python expression, never shipped to
-# students) is right within ``rtol``.
+# Auto-graded questions: right within ``rtol`` of ``answer`` (a Python expression), or, for a
+# choice the student tunes, anywhere in ``accept`` (low, high), where ``answer`` is the
+# solution notebook's choice. Neither ships to students. ``tests/test_experiments.py``
+# checks every ``accept`` range with the answer key.
 QUESTIONS = {
-    "max_stable_lr": dict(points=5, title="largest stable learning rate (Experiment A)",
+    "max_stable_lr": dict(points=3, title="largest stable learning rate (Experiment A)",
                           answer="2 / 25", rtol=1e-6),
-    "adam_first_step": dict(points=5, title="size of Adam's first step (Experiment D)",
-                            answer="0.01", rtol=1e-3),
+    "chosen_lr": dict(points=2, title="a learning rate reaching f < 0.01 in 50 steps "
+                                      "(Experiment A)", answer="0.065", accept=(0.052, 0.077)),
+    "adam_first_step": dict(points=3, title="Adam's first step on a tiny gradient "
+                                            "(Experiment D)",
+                            answer="0.01 * 1e-9 / (1e-9 + 1e-8)", rtol=1e-3),
+    "rmsprop_lr": dict(points=2, title="RMSprop tuned to follow a moving target "
+                                       "(Experiment D)", answer="0.05", accept=(0.026, 0.072)),
 }
 # Written questions, graded by people on Gradescope.
 MANUAL = {
-    "written_momentum": dict(points=5, title="why momentum helps on a ravine (Experiment C)"),
+    "written_momentum": dict(points=5, title="momentum on a ravine: prediction and explanation "
+                                             "(Experiment C)"),
     "written_generalisation": dict(points=5, title="train vs. test loss (Experiment E)"),
 }
 

@@ -52,13 +52,15 @@ class GroupScore:
 
 
 def question_scores(answers, rubric, key):
-    """[GroupScore] for the concept questions the answer key covers: 1/1 when correct."""
+    """[GroupScore] for the concept questions the answer key covers: 1/1 when correct (within
+    the question's rtol of the key's number, or inside the key's [low, high] range)."""
     scores = []
     for name, q in rubric.get("questions", {}).items():
         if name in key:
-            value = answers.get(name)
-            correct = isinstance(value, float) and math.isclose(value, key[name],
-                                                                 rel_tol=q["rtol"])
+            value, want = answers.get(name), key[name]
+            correct = isinstance(value, float) and math.isfinite(value) and (
+                want[0] <= value <= want[1] if isinstance(want, list)
+                else math.isclose(value, want, rel_tol=q["rtol"]))
             scores.append(GroupScore(QUESTIONS, name, q["title"], q["points"], int(correct), 1))
     return scores
 

@@ -23,12 +23,12 @@ import numpy as np
 
 from assignment import models
 from assignment.misconceptions import CATALOG
+from assignment.spec import QUESTIONS
 from autograder.cases import OPTIMIZERS
 
 ROOT = Path(__file__).resolve().parent.parent
 ANSWER_KEY = ROOT / "solutions" / "optimizers.py"
 SOLUTION_NOTEBOOK = ROOT / "solutions" / "optimizers_lab.ipynb"
-CONCEPT_ANSWERS = ROOT / "autograder" / "data" / "answers.json"
 ADAMS = ("adam", "adamw")
 MAXIMIZE_ORDER = ("sgd", "rmsprop", "adam", "adagrad")   # adamw's decay is not in g
 COUNTED = ("rmsprop", "adam", "adamw", "adagrad")        # keep state["step"]
@@ -91,10 +91,10 @@ FAILS = {
 
 
 def complete_answer_key():
-    """The answer key's step functions plus the concept questions' answers: a submission
-    that earns every point."""
-    answers = json.loads(CONCEPT_ANSWERS.read_text())
-    return ANSWER_KEY.read_text() + "".join(f"{k} = {v!r}\n" for k, v in answers.items())
+    """The answer key's step functions plus the concept questions' answers (the solution
+    notebook's, from ``assignment/spec.py``): a submission that earns every point."""
+    return ANSWER_KEY.read_text() + "".join(f"{k} = {q['answer']}\n"
+                                            for k, q in QUESTIONS.items())
 
 
 def bug_of(bug_id):

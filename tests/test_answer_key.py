@@ -31,17 +31,27 @@ def test_correct_submission_gets_full_marks(path):
 
 
 def test_concept_answers_are_graded_against_the_key(write):
+    from assignment.spec import QUESTIONS
     from autograder.score import load_answer_key
 
     key = load_answer_key()
+
+    def right(v):
+        return sum(v) / 2 if isinstance(v, list) else v
+
+    def answers(values):
+        return "".join(f"{k} = {v}\n" for k, v in values.items())
+
     body = ANSWER_KEY.read_text()
-    cases = {"right": ("".join(f"{k} = {v!r}\n" for k, v in key.items()), TOTAL),
-             "expression": ("max_stable_lr = 2 / 25\nadam_first_step = 1e-2\n", TOTAL),
-             "wrong": ("".join(f"{k} = {v * 2!r}\n" for k, v in key.items()), STEP_POINTS),
-             "not a number": ("max_stable_lr = 'two over L'\nadam_first_step = ...\n",
-                              STEP_POINTS)}
-    for name, (answers, points) in cases.items():
-        grading = graded(write(body + answers, name=f"{name.replace(' ', '_')}.py"))
+    cases = {"right": (answers({k: repr(right(v)) for k, v in key.items()}), TOTAL),
+             "expression": (answers({k: q["answer"] for k, q in QUESTIONS.items()}), TOTAL),
+             "wrong": (answers({k: repr(2 * (v[1] if isinstance(v, list) else v))
+                                for k, v in key.items()}), STEP_POINTS),
+             "not a number": (answers({k: "'two over L'" for k in key}), STEP_POINTS),
+             "range ends": (answers({k: repr(v[i % 2]) if isinstance(v, list) else repr(v)
+                                     for i, (k, v) in enumerate(key.items())}), TOTAL)}
+    for name, (text, points) in cases.items():
+        grading = graded(write(body + text, name=f"{name.replace(' ', '_')}.py"))
         assert grading.points == points, name
     # No step function at all: the answers still get a child of their own.
     assert graded(write(cases["right"][0], name="answers_only.py")).points == QUESTION_POINTS

@@ -1,11 +1,12 @@
 """Support code for the optimizers lab: problems and data, a small NumPy MLP, plotting,
 and the notebook's checks (which run the course autograder on the public cases)."""
 
+from . import measure
 from .checks import check, check_answer
 from .data import double_well, moving_target, ravine, spirals
 from .experiments import implemented, run_optimizer
 from .mlp import MLP
 from .plotting import COLORS, contour_with_paths, loss_curves
 
-__all__ = ["check", "check_answer", "double_well", "moving_target", "ravine", "spirals",
+__all__ = ["measure", "check", "check_answer", "double_well", "moving_target", "ravine", "spirals",
            "implemented", "run_optimizer", "MLP", "COLORS", "contour_with_paths", "loss_curves"]
