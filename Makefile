@@ -7,7 +7,7 @@ SUBMISSIONS ?=
 OUT ?= build/grades
 
 # `make bench` measures the figures in the README (about 6 minutes): see benchmarks/.
-.PHONY: bench build demo test lint references check-references autograder grade report venv clean
+.PHONY: bench build demo test lint references check-references autograder prairielearn grade report venv clean
 
 $(STAMP): requirements/runtime.txt requirements/dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,9 @@ check-references: venv
 
 autograder: build
 	$(PY) -m autograder build-zip --out build/autograder.zip
+
+prairielearn: build
+	$(PY) -m autograder build-prairielearn --out build/prairielearn
 
 grade: venv
 	@test -n "$(SUBMISSIONS)" || (echo "usage: make grade SUBMISSIONS=dir [OUT=dir]"; exit 2)

@@ -1,4 +1,5 @@
-"""Command line: ``python -m autograder grade|references|gradescope|build-zip``."""
+"""Command line: ``python -m autograder grade|references|gradescope|build-zip|prairielearn|
+build-prairielearn|batch|report``."""
 
 import argparse
 import os
@@ -100,6 +101,20 @@ def cmd_build_zip(args):
     return 0
 
 
+def cmd_prairielearn(args):
+    from .prairielearn import run
+
+    return run()
+
+
+def cmd_build_prairielearn(args):
+    from .instructor.deliverables import build_folder, prairielearn_folder
+
+    out, count = build_folder(args.out, prairielearn_folder())
+    print(f"wrote {out}/ ({count} files): copy it to serverFilesCourse/optimizers_lab/")
+    return 0
+
+
 def cmd_batch(args):
     from .instructor.batch import run
     from .sandbox import SandboxBroken
@@ -150,6 +165,11 @@ def main(argv=None):
     p = sub.add_parser("build-zip", help="build the Gradescope autograder zip")
     p.add_argument("--out", default="build/autograder.zip")
     p.set_defaults(func=cmd_build_zip)
+    p = sub.add_parser("prairielearn", help="grade $PL_GRADE_ROOT/student (run.sh)")
+    p.set_defaults(func=cmd_prairielearn)
+    p = sub.add_parser("build-prairielearn", help="build the PrairieLearn grader folder")
+    p.add_argument("--out", default="build/prairielearn")
+    p.set_defaults(func=cmd_build_prairielearn)
     p = sub.add_parser("batch", help="grade a folder (or Gradescope export) of submissions")
     p.add_argument("source")
     p.add_argument("--out", required=True)

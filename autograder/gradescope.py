@@ -61,10 +61,10 @@ def infrastructure_error_results(started, message):
     }
 
 
-def run():
-    """What ``run_autograder`` does: grade, then write results.json (always)."""
-    started = time.monotonic()
-    out = root() / "results" / "results.json"
+def grade_folder(folder, started, metadata=None):
+    """Grade the submission in ``folder`` in a sandbox: (Gradescope's results dict, whether
+    the grader itself failed). Never raises: a sandbox that cannot start gives an
+    infrastructure error (no score), any other failure an internal error."""
     try:
         # Opened first, so the child's start-up overlaps the imports below.
         with Sandbox() as sandbox:
@@ -73,26 +73,37 @@ def run():
             from .results import results
 
             try:
-                path = find_submission(root() / "submission")
+                path = find_submission(folder)
             except SubmissionError as exc:
-                grading = graded_unreadable(str(root() / "submission"), exc, started)
+                grading = graded_unreadable(str(folder), exc, started)
             else:
                 grading = grade(path, sandbox=sandbox)
         data = results(grading)
         data["extra_data"]["submission_file"] = str(grading.submission)
-        metadata_path = root() / "submission_metadata.json"
-        metadata = json.loads(metadata_path.read_text()) if metadata_path.exists() else {}
-        data["extra_data"]["submission_id"] = metadata.get("id")
-        late.apply_to_results(data, metadata, grading.rubric.get("late_policy", {}))
+        if metadata is not None:
+            data["extra_data"]["submission_id"] = metadata.get("id")
+            late.apply_to_results(data, metadata, grading.rubric.get("late_policy", {}))
         print(summary(grading))
+        return data, False
     except SandboxBroken as exc:
         print(exc)
-        data = infrastructure_error_results(started, str(exc))
+        return infrastructure_error_results(started, str(exc)), True
     except Exception:  # noqa: BLE001 - whatever happens, a valid results file
         detail = traceback.format_exc()
         print(detail)
-        data = internal_error_results(started, detail)
+        return internal_error_results(started, detail), True
+
+
+def run():
+    """What ``run_autograder`` does: grade, then write results.json (always)."""
     from .results import write_atomic
 
-    write_atomic(out, data)
+    started = time.monotonic()
+    metadata_path = root() / "submission_metadata.json"
+    try:
+        metadata = json.loads(metadata_path.read_text()) if metadata_path.exists() else {}
+    except (OSError, ValueError):
+        metadata = {}
+    data, _ = grade_folder(root() / "submission", started, metadata)
+    write_atomic(root() / "results" / "results.json", data)
     return 0

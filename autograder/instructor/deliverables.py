@@ -8,10 +8,13 @@ instructor's own tools, each from exactly what it needs.
 * The grading image (``build/autograder.zip`` for Gradescope): the engine's modules, every
   data file (hidden references and the answer key, readable by root only while student code
   runs), ``setup.sh`` and ``run_autograder``. No torch, no instructor tool.
+* The PrairieLearn grader (``build/prairielearn/``): the same, with ``run.sh``, a template
+  ``info.json`` and its README instead of Gradescope's two scripts.
 """
 
 import io
 import os
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -47,6 +50,30 @@ def grading_image():
             "run_autograder": GRADESCOPE_FILES / "run_autograder",
             "requirements.txt": REPO / "requirements" / "runtime.txt",
             **dict(engine_modules()), **dict(data_files(public_only=False))}
+
+
+def prairielearn_folder():
+    """{path in the folder: path}: the PrairieLearn grader (``serverFilesCourse``): what the
+    grading image holds, with ``run.sh`` for ``run_autograder``."""
+    files = PACKAGE / "prairielearn_files"
+    return {"run.sh": files / "run.sh", "info.json": files / "info.json",
+            "README.md": files / "README.md",
+            "requirements.txt": REPO / "requirements" / "runtime.txt",
+            **dict(engine_modules()), **dict(data_files(public_only=False))}
+
+
+def build_folder(out, entries):
+    """Write ``entries`` into the folder ``out``, made afresh (executables keep their mode):
+    (path, number of files)."""
+    out = Path(out)
+    if out.exists():
+        shutil.rmtree(out)
+    for name, path in entries.items():
+        target = out / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
+        target.chmod(0o755 if os.access(path, os.X_OK) else 0o644)
+    return out, len(entries)
 
 
 def zip_bytes(entries):
