@@ -121,7 +121,7 @@ def cmd_batch(args):
 
     try:
         rows = run(args.source, args.out, jobs=args.jobs, regrade=args.regrade,
-                   timeout=args.timeout)
+                   timeout=args.timeout, roster=args.canvas_roster)
     except SandboxBroken as exc:
         print(f"Nothing was graded. {exc}", file=sys.stderr)
         return 3
@@ -174,7 +174,11 @@ def main(argv=None):
     p.add_argument("source")
     p.add_argument("--out", required=True)
     p.add_argument("--jobs", type=int, default=2)
-    p.add_argument("--regrade", action="store_true", help="grade again what is already graded")
+    p.add_argument("--regrade", action="store_true", help="grade again what is already "
+                   "graded, keeping the previous grade book under history/ and writing what "
+                   "changed to regrade-<time>.md")
+    p.add_argument("--canvas-roster", metavar="CSV", help="a Canvas gradebook export: also "
+                   "write canvas.csv to import, students matched by email or student id")
     p.add_argument("--timeout", type=float, help="seconds per function (default 20)")
     p.set_defaults(func=cmd_batch)
     p = sub.add_parser("report", help="(re)write the class report of a batch output folder")

@@ -222,3 +222,53 @@ def test_an_attacker_cannot_touch_the_submissions_graded_beside_it(tmp_path):
     assert not set(attacker["extra_data"]["sandbox_users"]) & victims
     for path in [out, out / "results", out / "feedback", *out.rglob("*")]:
         assert path.stat().st_mode & 0o077 == 0, path
+
+
+def test_a_regrade_keeps_the_previous_grade_book_and_says_what_changed(tmp_path):
+    source, out = tmp_path / "submissions", tmp_path / "out"
+    source.mkdir(mode=0o700)
+    (source / "alice.py").write_text(complete_answer_key())
+    (source / "bob.py").write_text(buggy_source("sgd-nesterov-as-momentum"))
+    batch.run(source, out, jobs=2, show_progress=False)
+    first = (out / "grades.csv").read_text()
+    (source / "bob.py").write_text(complete_answer_key())      # say, a case was fixed
+    batch.run(source, out, jobs=2, regrade=True, show_progress=False)
+    [kept] = (out / "history").iterdir()
+    assert (kept / "grades.csv").read_text() == first
+    assert (kept / "results" / "bob.json").exists()
+    [diff] = out.glob("regrade-*.md")
+    text = diff.read_text()
+    lost = TOTAL - expected_points(load_cases(), FAILS["sgd-nesterov-as-momentum"])
+    assert f"## bob: {TOTAL - lost:g} → {TOTAL:g} (+{lost:g})" in text
+    assert "SGD: Nesterov momentum (public cases):" in text and "alice" not in text
+
+
+def test_a_canvas_gradebook_matches_the_roster_and_lists_who_is_missing(tmp_path):
+    source, out = tmp_path / "export", tmp_path / "out"
+    (source / "submission_1").mkdir(parents=True)
+    (source / "submission_1" / "lab.py").write_text(complete_answer_key())
+    (source / "submission_2").mkdir()
+    (source / "submission_2" / "lab.py").write_text(complete_answer_key())
+    meta = {f"submission_{n}": {":submitters": [{":name": name, ":email": email, ":sid": sid}],
+                                ":created_at": "2026-11-20T10:00:00-08:00",
+                                ":due_date": "2026-11-21T23:59:00-08:00"}
+            for n, name, email, sid in [(1, "Ada", "ada@x.edu", "101"),
+                                        (2, "Eve", "eve@x.edu", "999")]}
+    (source / "submission_metadata.yml").write_text(yaml.safe_dump(meta))
+    roster = tmp_path / "roster.csv"
+    roster.write_text("Student,ID,SIS User ID,SIS Login ID,Section\n"
+                      "    Points Possible,,,,\n"
+                      "\"Lovelace, Ada\",11,A101,ADA@x.edu,S1\n"
+                      "\"Hopper, Grace\",12,102,grace@x.edu,S1\n")
+    batch.run(source, out, show_progress=False, roster=roster)
+    with open(out / "canvas.csv", newline="") as f:
+        rows = list(csv.reader(f))
+    assert rows[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section",
+                       RUBRIC["title"]]
+    assert rows[1][0].strip() == "Points Possible" and float(rows[1][5]) == TOTAL
+    assert rows[2][:5] == ["Lovelace, Ada", "11", "A101", "ADA@x.edu", "S1"]
+    assert float(rows[2][5]) == TOTAL           # matched by email, whatever its case
+    assert rows[3][:2] == ["Hopper, Grace", "12"] and rows[3][5] == ""
+    unmatched = (out / "canvas-unmatched.txt").read_text()
+    assert "eve@x.edu" in unmatched
+    assert "Hopper, Grace" in unmatched

@@ -29,6 +29,7 @@ from ..gradescope import find_submission, internal_error_results
 from ..results import write_atomic
 from ..sandbox import TIMEOUT_PER_SUBMISSION, Sandbox
 from ..score import QUESTIONS, load_rubric
+from . import gradebook
 
 PACKAGE_PARENT = Path(__file__).resolve().parents[2]
 
@@ -133,10 +134,13 @@ def progress(done, total, width=30):
     sys.stderr.flush()
 
 
-def run(source, out, jobs=2, regrade=False, timeout=None, show_progress=True):
-    """Grade every submission in ``source`` into ``out``; returns the grade-book rows.
-    Raises SandboxBroken, before grading anyone, if the sandbox cannot run a child here.
-    Everything written is readable by its owner only (names, emails, ids, feedback)."""
+def run(source, out, jobs=2, regrade=False, timeout=None, show_progress=True, roster=None):
+    """Grade every submission in ``source`` into ``out``; returns the grade-book rows. With
+    ``regrade``, the previous grade book is kept under ``history/`` and what changed is
+    written to ``regrade-<time>.md``; with ``roster`` (a Canvas gradebook export),
+    ``canvas.csv`` is written too (``gradebook.py``). Raises SandboxBroken, before grading
+    anyone, if the sandbox cannot run a child here. Everything written is readable by its
+    owner only (names, emails, ids, feedback)."""
     with Sandbox() as sandbox:
         sandbox.check()
     if os.geteuid() == 0 and Path(source).stat().st_mode & 0o007:
@@ -145,14 +149,15 @@ def run(source, out, jobs=2, regrade=False, timeout=None, show_progress=True):
               "read another's.", file=sys.stderr)
     previous = os.umask(0o077)
     try:
-        return _run(source, Path(out), jobs, regrade, timeout, show_progress)
+        return _run(source, Path(out), jobs, regrade, timeout, show_progress, roster)
     finally:
         os.umask(previous)
 
 
-def _run(source, out, jobs, regrade, timeout, show_progress):
+def _run(source, out, jobs, regrade, timeout, show_progress, roster):
     out.mkdir(parents=True, exist_ok=True)
     out.chmod(0o700)
+    before = gradebook.keep_history(out) if regrade else None
     (out / "results").mkdir(parents=True, exist_ok=True)
     rubric = load_rubric()
     entries = discover(source, out / ".export")
@@ -170,6 +175,14 @@ def _run(source, out, jobs, regrade, timeout, show_progress):
     from .class_report import write_report
 
     write_report(out, rubric)
+    if before:
+        gradebook.write_regrade_diff(out, before)
+    if roster:
+        unmatched, _ = gradebook.write_canvas(out, rows, roster, rubric["title"],
+                                              rubric["total"])
+        if unmatched:
+            print(f"{len(unmatched)} graded student(s) not in the roster: see "
+                  f"{out}/canvas-unmatched.txt", file=sys.stderr)
     return rows
 
 
