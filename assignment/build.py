@@ -102,10 +102,16 @@ def question_block(name, source_parts):
     """The otter-assign cells of question ``name`` (an optimizer, a concept or a written
     question of the spec)."""
     if name in SPEC.MANUAL:
-        return (raw("# BEGIN QUESTION", f"name: {name}", "manual: true",
-                    f"points: {SPEC.MANUAL[name]['points']}") +
-                "\n# %% [markdown]\n# _Type your answer here, replacing this text._\n\n" +
-                raw("# END QUESTION"))
+        # otter-assign: the prompt cell stays read-only; the solution cell becomes the
+        # student's editable answer cell ("Type your answer here"), the model answer in the
+        # solution notebook.
+        q = SPEC.MANUAL[name]
+        answer = "".join(f"# {line}\n" for line in q["answer"].splitlines())
+        return "\n".join([
+            raw("# BEGIN QUESTION", f"name: {name}", "manual: true", f"points: {q['points']:g}"),
+            f"# %% [markdown]\n# **Your answer ({q['title']}):**\n",
+            raw("# BEGIN SOLUTION"), f"# %% [markdown]\n{answer}", raw("# END SOLUTION"),
+            raw("# END QUESTION")])
     if name in SPEC.QUESTIONS:
         # No otter test: nothing in the notebook knows the answer, so nothing may say
         # "passed". A plain cell checks the form and says it is graded after submission.
@@ -189,7 +195,8 @@ def rubric():
                 "groups": {g: {"points": p, "title": t} for g, (p, t) in o["groups"].items()}}
     return {"title": SPEC.TITLE, "total": SPEC.TOTAL, "visibility": SPEC.VISIBILITY,
             "optimizers": {n: optimizer(o) for n, o in SPEC.OPTIMIZERS.items()},
-            "manual": [{"name": n, **q} for n, q in SPEC.MANUAL.items()],
+            "manual": [{"name": n, "points": q["points"], "title": q["title"]}
+                       for n, q in SPEC.MANUAL.items()],
             "questions": {n: {k: q[k] for k in ("points", "title", "rtol") if k in q}
                           for n, q in SPEC.QUESTIONS.items()},
             "late_policy": SPEC.LATE_POLICY}
