@@ -46,6 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from assignment import consistency  # noqa: E402
 from assignment import spec as SPEC  # noqa: E402
+from autograder.written import prompt  # noqa: E402
 
 SOURCE = ROOT / "assignment" / "optimizers.py"
 LAB = ROOT / "assignment" / "lab.py"          # the master notebook, as a jupytext percent file
@@ -62,6 +63,8 @@ IGNORED = {"__pycache__", ".ipynb_checkpoints", ".autograder_engine"}   # made a
 WRITING = ".building-"        # a file another build is writing (renamed into place when done)
 BLOCK = re.compile(r"^([ \t]*)# BEGIN SOLUTION( NO PROMPT)?\n(.*?)^[ \t]*# END SOLUTION\n",
                    re.M | re.S)
+PLACEHOLDER = ("<!doctype html><meta charset='utf-8'><p>Run the notebook's cell above "
+               "the export to write your written answers here.</p>\n")
 HEADER = "# Generated from assignment/optimizers.py by assignment/build.py: edit that file.\n"
 
 
@@ -109,7 +112,7 @@ def question_block(name, source_parts):
         answer = "".join(f"# {line}\n" for line in q["answer"].splitlines())
         return "\n".join([
             raw("# BEGIN QUESTION", f"name: {name}", "manual: true", f"points: {q['points']:g}"),
-            f"# %% [markdown]\n# **Your answer ({q['title']}):**\n",
+            f"# %% [markdown]\n# {prompt(q)}\n",
             raw("# BEGIN SOLUTION"), f"# %% [markdown]\n{answer}", raw("# END SOLUTION"),
             raw("# END QUESTION")])
     if name in SPEC.QUESTIONS:
@@ -195,8 +198,8 @@ def rubric():
                 "groups": {g: {"points": p, "title": t} for g, (p, t) in o["groups"].items()}}
     return {"title": SPEC.TITLE, "total": SPEC.TOTAL, "visibility": SPEC.VISIBILITY,
             "optimizers": {n: optimizer(o) for n, o in SPEC.OPTIMIZERS.items()},
-            "manual": [{"name": n, "points": q["points"], "title": q["title"]}
-                       for n, q in SPEC.MANUAL.items()],
+            "manual": [{"name": n, "points": q["points"], "title": q["title"],
+                        "figure": q.get("figure")} for n, q in SPEC.MANUAL.items()],
             "questions": {n: {k: q[k] for k in ("points", "title", "rtol") if k in q}
                           for n, q in SPEC.QUESTIONS.items()},
             "late_policy": SPEC.LATE_POLICY}
@@ -253,6 +256,8 @@ def outputs():
         DATA / "answers.json": json_bytes(answer_key()),
         ROOT / "student_template" / "README.md": (ROOT / "assignment" /
                                                   "student_README.md").read_bytes(),
+        # Replaced by the notebook's last cells; there so that the export never misses it.
+        ROOT / "student_template" / "written_answers.html": PLACEHOLDER.encode(),
     }
     for path in sorted(SUPPORT.glob("*.py")):
         out[ROOT / "student_template" / "lab_support" / path.name] = path.read_bytes()

@@ -10,6 +10,8 @@
 # export_cell:
 #     pdf: false
 #     run_tests: false
+#     files:
+#     - written_answers.html
 #     instructions: Upload the zip file this cell makes to Gradescope. On Colab, where it does not work, download this notebook (File > Download > .ipynb) and upload that instead; the notebook itself is accepted.
 # tests:
 #     files: true
@@ -170,6 +172,7 @@ plt.rcParams.update({"figure.dpi": 90, "axes.spines.top": False, "axes.spines.ri
 # overshoots further at each step, and diverges).
 
 # %%
+# Experiment A
 if lab.implemented(sgd_step):
     f, grad = lab.ravine(25.0)
     x0 = np.array([-2.0, 0.9])
@@ -217,6 +220,7 @@ if lab.implemented(sgd_step) and isinstance(chosen_lr, (int, float)):
 # here (at least 40 of 50 for each of two sets of 50 draws, checked by `make test`).
 
 # %%
+# Experiment B
 if lab.implemented(sgd_step):
     batch_loss, mini, seen = lab.measure.minibatch_run(sgd_step, 0, batch=8, epochs=4)
     _, full, full_seen = lab.measure.minibatch_run(sgd_step, 0, batch=128, epochs=4)
@@ -263,6 +267,7 @@ if lab.implemented(sgd_step):
 # from that step on (momentum's $f$ itself oscillates).
 
 # %%
+# Experiment C
 if lab.implemented(sgd_step):
     f, grad = lab.ravine(25.0)
     x0 = np.array([-2.0, 0.9])
@@ -313,6 +318,7 @@ if lab.implemented(sgd_step):
 # $x_0$ only to 0.999; AdamW's decoupled decay shrinks both alike (0.995).
 
 # %%
+# Experiment D
 if lab.implemented(sgd_step, rmsprop_step, adam_step, adamw_step):
     f, grad = lab.ravine(0.01)
     x0 = np.array([-1.5, 1.0])
@@ -373,6 +379,7 @@ if lab.implemented(rmsprop_step) and isinstance(rmsprop_lr, (int, float)):
 # but on this problem only about as often as not.
 
 # %%
+# Experiment E
 if lab.implemented(sgd_step, rmsprop_step, adam_step, adagrad_step):
     STEPS = {"SGD": (sgd_step, {}), "Momentum": (sgd_step, {"momentum": 0.9}),
              "RMSprop": (rmsprop_step, {}), "Adam": (adam_step, {}), "Adagrad": (adagrad_step, {})}
@@ -429,3 +436,13 @@ if lab.implemented(sgd_step, rmsprop_step, adam_step, adagrad_step):
 # try to reduce it?
 
 # question: written_generalisation
+
+# %% [markdown]
+# ## Before you submit
+#
+# Save the notebook (Ctrl+S, or Cmd+S on a Mac), then run the next cell. It writes
+# `written_answers.html`: your written answers with the figures they refer to, the page the
+# people grading them read. The export below includes it.
+
+# %%
+lab.written_answers(NOTEBOOK)

@@ -110,16 +110,18 @@ QUESTIONS = {
                                        "(Experiment D)", answer="0.05", accept=(0.026, 0.072)),
 }
 # Written questions, graded by people; ``answer`` is the model answer the solution
-# notebook shows graders.
+# notebook shows graders; ``figure``, the experiment whose figure goes with the answer on the
+# pages graders read (its code cell starts with "# Experiment <letter>").
 MANUAL = {
     "written_momentum": dict(
         points=5, title="momentum on a ravine: prediction and explanation (Experiment C)",
+        figure="C",
         answer="Momentum zig-zags less and arrives in fewer than half the steps. Across the "
                "ravine the gradient changes sign every step, so successive gradients cancel "
                "in the velocity; along it they point the same way and add up, so the step "
                "along the ravine grows to about lr / (1 - momentum)."),
     "written_generalisation": dict(
-        points=5, title="train vs. test loss (Experiment E)",
+        points=5, title="train vs. test loss (Experiment E)", figure="E",
         answer="Adam drives the training loss lower, and its test loss ends further above it: "
                "it fits the training points more closely, partly their noise. Fewer epochs "
                "(early stopping on a validation set), weight decay (AdamW) or a smaller "

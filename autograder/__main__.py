@@ -126,7 +126,7 @@ def cmd_batch(args):
         print(f"Nothing was graded. {exc}", file=sys.stderr)
         return 3
     print(f"graded {len(rows)} submissions: {args.out}/grades.csv, feedback/, results/, "
-          "report.html, report.md")
+          "report.html, report.md, written/ (one page per written question)")
     return 0
 
 

@@ -87,7 +87,12 @@ def read_file(path):
 
 
 def _cells_from_zip(zip_name, data):
-    """The cells of the notebook (else the .py file) in a zip, its sizes checked in the
+    """The cells of the notebook (else the .py file) in a zip."""
+    return _cells(*_zip_member(zip_name, data))
+
+
+def _zip_member(zip_name, data):
+    """(name, bytes) of the notebook (else the .py file) in a zip, its sizes checked in the
     zip's directory before anything is unpacked."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
@@ -105,12 +110,27 @@ def _cells_from_zip(zip_name, data):
                 raise SubmissionError(f"{shown(info.filename)} in {shown(zip_name)} is larger "
                                       f"than {MAX_FILE_BYTES >> 20} MB.")
             with zf.open(info) as member:
-                return _cells(info.filename, member.read(MAX_FILE_BYTES + 1)[:MAX_FILE_BYTES])
+                return info.filename, member.read(MAX_FILE_BYTES + 1)[:MAX_FILE_BYTES]
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError,
             NotImplementedError, RuntimeError):
         raise SubmissionError(f"{shown(zip_name)} is not a valid zip file.") from None
     except OSError as exc:
         raise SubmissionError(f"{shown(zip_name)} could not be read ({exc.strerror}).") from None
+
+
+def read_notebook(path):
+    """A submission's notebook as JSON (an ``.ipynb``, or the one in an export zip), with
+    every check ``read_cells`` makes; None for a ``.py`` file or a notebook that is not one."""
+    path = Path(path)
+    if os.path.islink(path) or path.suffix not in (".ipynb", ".zip"):
+        return None
+    name, data = (_zip_member(path.name, read_file(path)) if path.suffix == ".zip"
+                  else (path.name, read_file(path)))
+    try:
+        nb = json.loads(data.decode("utf-8", errors="replace"))
+    except ValueError:
+        return None
+    return nb if name.endswith(".ipynb") and isinstance(nb, dict) else None
 
 
 def _cells(name, data):

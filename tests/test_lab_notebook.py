@@ -69,6 +69,9 @@ def test_export_zip_is_accepted_by_the_autograder(solved, tmp_path):
     [export] = folder.glob("optimizers_lab_*.zip")
     with zipfile.ZipFile(export) as zf:
         assert NOTEBOOK in zf.namelist()
+        written = zf.read("written_answers.html").decode()    # the notebook's last cells
+    # (Run by nbclient, the notebook on disk has no outputs yet: no figures; see test_written.)
+    assert written.count("<h2>") == len(RUBRIC["manual"]) and "Momentum zig-zags" in written
     out = tmp_path / "results.json"
     done = subprocess.run([sys.executable, "-m", "autograder", "grade", str(export), "--json",
                            str(out)], cwd=ROOT, capture_output=True, text=True, timeout=120)

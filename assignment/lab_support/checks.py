@@ -103,3 +103,26 @@ def check_answer(name, value):
     print(f"{name} = {value!r} is recorded. This notebook does not know the answer: it is "
           "graded after you submit (here only its form is checked: a finite number).")
     return True
+
+
+def written_answers(notebook, out="written_answers.html"):
+    """Write ``out``: the written answers of the saved ``notebook`` with the figures they
+    refer to, as the people grading them read them (``autograder/written.py``)."""
+    _engine()
+    from autograder.extract import SubmissionError, read_notebook
+    from autograder.score import load_rubric
+    from autograder.written import answers, page
+
+    manual = load_rubric().get("manual", [])
+    try:
+        found = answers(read_notebook(notebook) or {}, manual)
+    except SubmissionError as exc:
+        print(f"{notebook} could not be read: {exc}")
+        return
+    Path(out).write_text(page("Written answers", [(q["title"], *found[q["name"]])
+                                                  for q in manual]))
+    empty = [q["name"] for q in manual if not found[q["name"]][0]
+             or "Type your answer here" in found[q["name"]][0]]
+    print(f"wrote {out} ({len(manual)} written answers"
+          + (f"; not answered yet: {', '.join(empty)}" if empty else "")
+          + "). If you changed an answer since, save the notebook and run this cell again.")

@@ -1,6 +1,6 @@
 """Grade a folder of submissions in parallel, exactly as Gradescope grades one, and write the
-grade book: ``grades.csv``, one feedback file and one ``results.json`` per student, and the
-class report.
+grade book: ``grades.csv``, one feedback file and one ``results.json`` per student, the
+class report, and one page per written question with every student's answer.
 
 Accepted layouts: one ``.ipynb``/``.py``/``.zip`` per student or one folder per student (the
 name is the student's key); or a Gradescope "Export Submissions" folder or zip, whose
@@ -175,6 +175,7 @@ def _run(source, out, jobs, regrade, timeout, show_progress, roster):
     from .class_report import write_report
 
     write_report(out, rubric)
+    gradebook.write_written(out, entries, rubric.get("manual", []))
     if before:
         gradebook.write_regrade_diff(out, before)
     if roster:

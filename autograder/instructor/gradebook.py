@@ -4,6 +4,9 @@ a gradebook Canvas imports.
 * ``keep_history`` copies ``grades.csv`` and ``results/`` to ``history/<time>/`` before a
   regrade; ``write_regrade_diff`` then writes ``regrade-<time>.md``: who changed, by how
   much, and which tests changed their points (the why).
+* ``write_written`` writes ``written/<question>.html``: every student's answer to one written
+  question, with the figure it refers to, so a grader marks one question across the class in
+  one pass (``autograder/written.py``).
 * ``write_canvas`` writes ``canvas.csv`` (Student, ID, SIS User ID, SIS Login ID, Section,
   then the assignment's column, and Canvas's "Points Possible" row), matching graded
   students to a Canvas roster (a gradebook export) by email (against SIS Login ID) or by
@@ -15,6 +18,9 @@ import json
 import shutil
 import time
 from pathlib import Path
+
+from ..extract import SubmissionError, read_notebook
+from ..written import answers, page
 
 IDENTITY = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 
@@ -106,3 +112,25 @@ def write_canvas(out, rows, roster_path, column, points):
         + "".join(f"  {k}\n" for k in unmatched) + "In the roster with no submission graded "
         "(left blank):\n" + "".join(f"  {k}\n" for k in absent))
     return unmatched, absent
+
+
+def write_written(out, entries, manual):
+    """``written/<question>.html`` for each written question: each student's answer (and
+    figure), by student key; the pages written."""
+    per_question = {q["name"]: [] for q in manual}
+    for entry in entries:
+        try:
+            nb = read_notebook(entry.path) if entry.path else None
+        except SubmissionError:
+            nb = None
+        found = answers(nb or {}, manual)
+        for q in manual:
+            per_question[q["name"]].append((entry.key, *found[q["name"]]))
+    folder = Path(out) / "written"
+    folder.mkdir(exist_ok=True)
+    pages = []
+    for q in manual:
+        path = folder / f"{q['name']}.html"
+        path.write_text(page(f"{q['title']}: every answer", per_question[q["name"]]))
+        pages.append(path)
+    return pages
