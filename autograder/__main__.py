@@ -121,7 +121,7 @@ def cmd_batch(args):
 
     try:
         rows = run(args.source, args.out, jobs=args.jobs, regrade=args.regrade,
-                   timeout=args.timeout, roster=args.canvas_roster)
+                   timeout=args.timeout, roster=args.canvas_roster, similar=args.similarity)
     except SandboxBroken as exc:
         print(f"Nothing was graded. {exc}", file=sys.stderr)
         return 3
@@ -177,6 +177,8 @@ def main(argv=None):
     p.add_argument("--regrade", action="store_true", help="grade again what is already "
                    "graded, keeping the previous grade book under history/ and writing what "
                    "changed to regrade-<time>.md")
+    p.add_argument("--similarity", action="store_true", help="also compare every pair of "
+                   "submissions' code: similarity.md and similarity.html (copydetect)")
     p.add_argument("--canvas-roster", metavar="CSV", help="a Canvas gradebook export: also "
                    "write canvas.csv to import, students matched by email or student id")
     p.add_argument("--timeout", type=float, help="seconds per function (default 20)")

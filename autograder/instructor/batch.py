@@ -134,11 +134,13 @@ def progress(done, total, width=30):
     sys.stderr.flush()
 
 
-def run(source, out, jobs=2, regrade=False, timeout=None, show_progress=True, roster=None):
+def run(source, out, jobs=2, regrade=False, timeout=None, show_progress=True, roster=None,
+        similar=False):
     """Grade every submission in ``source`` into ``out``; returns the grade-book rows. With
     ``regrade``, the previous grade book is kept under ``history/`` and what changed is
     written to ``regrade-<time>.md``; with ``roster`` (a Canvas gradebook export),
-    ``canvas.csv`` is written too (``gradebook.py``). Raises SandboxBroken, before grading
+    ``canvas.csv`` is written too (``gradebook.py``); with ``similar``, the pairs of
+    submissions that share code (``similarity.py``). Raises SandboxBroken, before grading
     anyone, if the sandbox cannot run a child here. Everything written is readable by its
     owner only (names, emails, ids, feedback)."""
     with Sandbox() as sandbox:
@@ -149,12 +151,12 @@ def run(source, out, jobs=2, regrade=False, timeout=None, show_progress=True, ro
               "read another's.", file=sys.stderr)
     previous = os.umask(0o077)
     try:
-        return _run(source, Path(out), jobs, regrade, timeout, show_progress, roster)
+        return _run(source, Path(out), jobs, regrade, timeout, show_progress, roster, similar)
     finally:
         os.umask(previous)
 
 
-def _run(source, out, jobs, regrade, timeout, show_progress, roster):
+def _run(source, out, jobs, regrade, timeout, show_progress, roster, similar):
     out.mkdir(parents=True, exist_ok=True)
     out.chmod(0o700)
     before = gradebook.keep_history(out) if regrade else None
@@ -174,10 +176,14 @@ def _run(source, out, jobs, regrade, timeout, show_progress, roster):
     rows = write_grades(out, entries, rubric)
     from .class_report import write_report
 
-    write_report(out, rubric)
     gradebook.write_written(out, entries, rubric.get("manual", []))
+    if similar:
+        from .similarity import write as write_similarity
+
+        write_similarity(out, entries)
     if before:
         gradebook.write_regrade_diff(out, before)
+    write_report(out, rubric)
     if roster:
         unmatched, _ = gradebook.write_canvas(out, rows, roster, rubric["title"],
                                               rubric["total"])

@@ -102,6 +102,9 @@ def markdown(s):
     out += [f"| {k} | {t:.2f} |" for t, k in s["slowest"]]
     out += ["", "## Grading hit a limit", ""]
     out += [f"- {k}: {why}" for k, why in s["limits"]] or ["None."]
+    if s.get("links"):
+        out += ["", "## Also in this folder", ""]
+        out += [f"- [{title}]({path})" for title, path in s["links"]]
     return "\n".join(out) + "\n"
 
 
@@ -115,6 +118,8 @@ def page(s, md):
     slow = "".join(f"<tr><td>{html.escape(k)}</td><td>{t:.2f}</td></tr>"
                    for t, k in s["slowest"])
     limits = "".join(f"<li>{html.escape(k)}: {html.escape(w)}</li>" for k, w in s["limits"])
+    links = "".join(f'<li><a href="{html.escape(p)}">{html.escape(t)}</a></li>'
+                    for t, p in s.get("links", []))
     return f"""<!doctype html><html><head><meta charset="utf-8"><title>Class report</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:960px;margin:2em auto;color:#222}}
 table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ddd;padding:4px 10px}}
@@ -129,6 +134,7 @@ th{{background:#f4f4f4}}figure{{margin:1em 0}}img{{max-width:100%}}.big{{font-si
 <table><tr><th>id</th><th>mistake</th><th>students</th></tr>{mis}</table>
 <h2>Slowest submissions</h2><table><tr><th>student</th><th>seconds</th></tr>{slow}</table>
 <h2>Grading hit a limit</h2><ul>{limits or '<li>None.</li>'}</ul>
+{f"<h2>Also in this folder</h2><ul>{links}</ul>" if links else ""}
 </body></html>
 """
 
@@ -137,6 +143,12 @@ def write_report(out, rubric=None):
     """Write report.md and report.html into ``out``; the summary dict."""
     out = Path(out)
     s = summarise(load_results(out))
+    s["links"] = [(title, str(path.relative_to(out))) for title, path in (
+        [("Similar submissions (pairs to look at)", out / "similarity.html")]
+        + [(f"Written answers, one question: {p.stem}", p)
+           for p in sorted((out / "written").glob("*.html"))]
+        + [(f"What a regrade changed: {p.stem}", p) for p in sorted(out.glob("regrade-*.md"))])
+        if path.exists()]
     md = markdown(s)
     (out / "report.md").write_text(md)
     (out / "report.html").write_text(page(s, md))
