@@ -12,7 +12,9 @@ reports, or what the arithmetic shows).
 
 A variant is registered with ``@entry.variant(Model, ...)`` on a function named after the
 model's method it replaces, or on a class whose methods replace several (it may call
-``super()``). For each model listed it is one variant.
+``super()``). For each model listed it is one variant. ``entry.fixed(Model, name, value)``
+makes one that computes with a hyperparameter fixed whatever it is passed; the ``fixed-*``
+entries at the end are generated that way from the spec, one per argument.
 """
 
 import numpy as np

@@ -4,8 +4,9 @@ A variant is an optimizer's model with one equation changed (``assignment/miscon
 on ``assignment/models.py``). ``make references`` first requires the answer key
 (``solutions/optimizers.py``) and every model to reproduce torch on every case; then it
 runs every variant on every case of its optimizer and stores its trajectory
-(``autograder/data/variants-*.npz``) wherever it differs from torch's, and refuses a
-variant that equals torch on every case (it could never name anything). Grading compares
+(``autograder/data/variants-*.npz``) wherever it differs from torch's, with the label of a
+fixed-value variant ("eps = 1e-07"), and refuses a written variant that equals torch on
+every case (it could never name anything). Grading compares
 a failing student's trajectory with those (``autograder/diagnose.py``), so neither the
 grading image nor the student engine holds any of this code.
 """
