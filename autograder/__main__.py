@@ -47,9 +47,9 @@ def cmd_grade(args):
     from .report import summary
     from .results import results, write_atomic
 
-    print(summary(grading))
-    if args.json:
+    if args.json:            # first: the results file does not depend on the terminal
         write_atomic(args.json, results(grading))
+    print(summary(grading))
     return 0
 
 
@@ -139,6 +139,11 @@ def cmd_report(args):
 
 
 def main(argv=None):
+    # A terminal or pipe whose locale cannot encode the reports' dashes and arrows (a C
+    # locale, a Windows code page) gets escapes, not a crash.
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     parser = argparse.ArgumentParser(prog="python -m autograder")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("grade", help="grade one .ipynb, .py or otter export .zip")

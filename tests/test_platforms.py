@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import ROOT, SOLUTION
+from conftest import ROOT, SOLUTION, SUBMISSIONS
 
 from examples.bugs import write
 
@@ -83,3 +83,36 @@ def test_the_check_gives_linux_verdicts_without_posix_extras(platform, tmp_path)
     there = checked("adam_step", buggy, tmp_path, platform)
     assert not there["passed"] and there["message"] == here["message"]
     assert "`adam-eps-hat`" in there["message"]
+
+
+# A locale whose encoding is ASCII (as a C locale, or a Windows code page lacks "→"): the
+# reports' dashes and arrows must neither crash a grading nor lose its results.
+ASCII = {"LC_ALL": "C", "LANG": "C", "PYTHONCOERCECLOCALE": "0", "PYTHONUTF8": "0"}
+
+
+def test_grading_and_a_batch_work_in_an_ascii_locale(tmp_path):
+    import os
+
+    env = {**os.environ, **ASCII}
+    buggy = SUBMISSIONS / "misconceptions" / "fixed-eps.py"      # "Steps 1–4 matched"...
+    outputs = []
+    for environment in (env, os.environ):
+        out = tmp_path / "r.json"
+        done = subprocess.run([sys.executable, "-X", "utf8=0", "-m", "autograder", "grade",
+                               str(buggy), "--json", str(out)], cwd=ROOT, env=environment,
+                              capture_output=True, timeout=120)
+        assert done.returncode == 0, done.stderr[-2000:]
+        data = json.loads(out.read_text())
+        outputs.append([data["output"]] + [t["output"] for t in data["tests"]])
+    assert outputs[0] == outputs[1] and any("–" in o for o in outputs[0])
+    source = tmp_path / "class"
+    source.mkdir(mode=0o700)
+    (source / "bob.py").write_text(buggy.read_text())
+    done = subprocess.run([sys.executable, "-X", "utf8=0", "-m", "autograder", "batch",
+                           str(source), "--out", str(tmp_path / "out"), "--regrade"],
+                          cwd=ROOT, env=env, capture_output=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    results = json.loads((tmp_path / "out" / "results" / "bob.json").read_text())
+    assert [t["output"] for t in results["tests"]] == outputs[1][1:]
+    assert (tmp_path / "out" / "feedback" / "bob.md").read_text(encoding="utf-8") == \
+        outputs[1][0]

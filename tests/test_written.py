@@ -4,6 +4,7 @@ a student wrote able to run or load anything in them."""
 
 import base64
 import json
+import os
 import subprocess
 import sys
 import zipfile
@@ -46,22 +47,26 @@ def test_every_written_answer_is_found_with_its_figure(tmp_path):
 
 
 def test_the_students_page_is_written_by_the_notebook_and_exported(tmp_path):
-    path = answered(tmp_path, "<script>alert('x')</script> my answer")
+    path = answered(tmp_path, "<script>alert('x')</script> my answer: β → 0.9")
     out = tmp_path / "written_answers.html"
     code = ("import sys; sys.path.insert(0, sys.argv[1]); import lab_support; "
             "lab_support.written_answers(sys.argv[2], sys.argv[3])")
-    done = subprocess.run([sys.executable, "-c", code, str(ROOT / "student_template"),
-                           str(path), str(out)], capture_output=True, text=True, timeout=120)
+    # In an ASCII locale (as a Windows code page lacks "β"): the page is UTF-8 all the same.
+    done = subprocess.run([sys.executable, "-X", "utf8=0", "-c", code,
+                           str(ROOT / "student_template"), str(path), str(out)],
+                          capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "LC_ALL": "C", "PYTHONCOERCECLOCALE": "0"})
     assert done.returncode == 0, done.stderr
-    page = out.read_text()
-    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; my answer" in page
+    page = out.read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; my answer: β → 0.9" in page
     assert "<script>" not in page and "onload" not in page
     assert page.count("<img ") == len(RUBRIC["manual"])
     with zipfile.ZipFile(tmp_path / "export.zip", "w") as zf:   # as grader.export() packs it
         zf.write(path, "optimizers_lab.ipynb")
         zf.write(out, "written_answers.html")
-    assert answers(json.loads(zipfile.ZipFile(tmp_path / "export.zip").read(
-        "optimizers_lab.ipynb")), RUBRIC["manual"])
+    exported = json.loads(zipfile.ZipFile(tmp_path / "export.zip").read("optimizers_lab.ipynb"))
+    for text, figures in answers(exported, RUBRIC["manual"]).values():
+        assert text.endswith("my answer: β → 0.9") and figures == [FIGURE]
 
 
 def test_a_batch_writes_one_page_per_question_with_every_students_answer(tmp_path):

@@ -124,7 +124,7 @@ def grade_entry(entry, out, timeout=None, policy=None):
     late.apply_to_results(data, entry.metadata, policy or {})
     write_atomic(result, data)
     (out / "feedback").mkdir(parents=True, exist_ok=True)
-    (out / "feedback" / f"{entry.key}.md").write_text(data["output"])
+    (out / "feedback" / f"{entry.key}.md").write_text(data["output"], encoding="utf-8")
     return data
 
 
@@ -217,7 +217,7 @@ def write_grades(out, entries, rubric):
     rows = [grade_row(e, json.loads((out / "results" / f"{e.key}.json").read_text()), rubric)
             for e in entries if (out / "results" / f"{e.key}.json").exists()]
     if rows:
-        with open(out / "grades.csv", "w", newline="") as f:
+        with open(out / "grades.csv", "w", newline="", encoding="utf-8") as f:
             writer = csv.DictWriter(f, fieldnames=list(rows[0]))
             writer.writeheader()
             writer.writerows(rows)

@@ -150,6 +150,6 @@ def write_report(out, rubric=None):
         + [(f"What a regrade changed: {p.stem}", p) for p in sorted(out.glob("regrade-*.md"))])
         if path.exists()]
     md = markdown(s)
-    (out / "report.md").write_text(md)
-    (out / "report.html").write_text(page(s, md))
+    (out / "report.md").write_text(md, encoding="utf-8")
+    (out / "report.html").write_text(page(s, md), encoding="utf-8")
     return s

@@ -68,7 +68,7 @@ def write_regrade_diff(out, before):
         delta = "new" if old is None else f"{new - old:+g}"
         lines += [f"## {key}: {'-' if old is None else f'{old:g}'} → {new:g} ({delta})", ""]
         lines += [f"- {w}" for w in why] + [""]
-    (out / f"regrade-{before.name}.md").write_text("\n".join(lines))
+    (out / f"regrade-{before.name}.md").write_text("\n".join(lines), encoding="utf-8")
     return changed
 
 
@@ -101,7 +101,7 @@ def write_canvas(out, rows, roster_path, column, points):
         for person in found:
             scores[person["ID"]] = row["final"]
     absent = [r["Student"] for r in roster if r["ID"] not in scores]
-    with open(out / "canvas.csv", "w", newline="") as f:
+    with open(out / "canvas.csv", "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow(IDENTITY + [column])
         writer.writerow(["    Points Possible", "", "", "", "", f"{points:g}"])
@@ -110,7 +110,7 @@ def write_canvas(out, rows, roster_path, column, points):
     (out / "canvas-unmatched.txt").write_text(
         "Graded but not in the roster (no score in canvas.csv):\n"
         + "".join(f"  {k}\n" for k in unmatched) + "In the roster with no submission graded "
-        "(left blank):\n" + "".join(f"  {k}\n" for k in absent))
+        "(left blank):\n" + "".join(f"  {k}\n" for k in absent), encoding="utf-8")
     return unmatched, absent
 
 
@@ -131,6 +131,7 @@ def write_written(out, entries, manual):
     pages = []
     for q in manual:
         path = folder / f"{q['name']}.html"
-        path.write_text(page(f"{q['title']}: every answer", per_question[q["name"]]))
+        path.write_text(page(f"{q['title']}: every answer", per_question[q["name"]]),
+                        encoding="utf-8")
         pages.append(path)
     return pages

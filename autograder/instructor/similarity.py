@@ -47,7 +47,8 @@ def pairs(codes, template=TEMPLATE):
     """[(score, key a, key b, (slices in a, slices in b))], most similar first."""
     from copydetect import compare_files
 
-    boilerplate = sorted(_fingerprint(template.read_text()).hashes) if template.exists() else []
+    boilerplate = sorted(_fingerprint(template.read_text(encoding="utf-8")).hashes) \
+        if template.exists() else []
     prints = {key: _fingerprint(code, boilerplate) for key, code in codes.items()}
     found = []
     for (a, fa), (b, fb) in itertools.combinations(prints.items(), 2):
@@ -74,7 +75,7 @@ def write(out, entries, threshold=THRESHOLD):
              "reason to look, not a verdict: see similarity.html side by side.", "",
              "| score | student | student |", "|---|---|---|"]
     lines += [f"| {score:.0%} | {a} | {b} |" for score, a, b, _ in flagged]
-    (out / "similarity.md").write_text("\n".join(lines) + "\n")
+    (out / "similarity.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     parts = ["<!doctype html><meta charset='utf-8'><title>Similar submissions</title>",
              "<style>body{font-family:sans-serif}table{width:100%;table-layout:fixed}"
              "td{vertical-align:top}pre{white-space:pre-wrap;font-size:12px}"
@@ -85,5 +86,5 @@ def write(out, entries, threshold=THRESHOLD):
         parts.append(f"<h2>{score:.0%}: {html.escape(a)} and {html.escape(b)}</h2><table><tr>"
                      f"<td><pre>{_marked(codes[a], slices_a)}</pre></td>"
                      f"<td><pre>{_marked(codes[b], slices_b)}</pre></td></tr></table>")
-    (out / "similarity.html").write_text("\n".join(parts) + "\n")
+    (out / "similarity.html").write_text("\n".join(parts) + "\n", encoding="utf-8")
     return flagged

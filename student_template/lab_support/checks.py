@@ -120,7 +120,7 @@ def written_answers(notebook, out="written_answers.html"):
         print(f"{notebook} could not be read: {exc}")
         return
     Path(out).write_text(page("Written answers", [(q["title"], *found[q["name"]])
-                                                  for q in manual]))
+                                                  for q in manual]), encoding="utf-8")
     empty = [q["name"] for q in manual if not found[q["name"]][0]
              or "Type your answer here" in found[q["name"]][0]]
     print(f"wrote {out} ({len(manual)} written answers"
