@@ -60,7 +60,9 @@ def write_packed(path, arrays, meta=None):
     """Arrays packed into one float64 vector plus a JSON index (and ``meta``, any JSON), in
     an ``.npz`` whose bytes depend on the content only (fixed timestamps, sorted keys).
     Reading 1,300 small arrays this way takes milliseconds instead of the half second
-    separate members take."""
+    separate members take. Members are stored, not deflated: a grading that diagnoses reads
+    the variant files whole, and inflating them took half that read (the zips that ship
+    them deflate them anyway)."""
     index, chunks, offset = {}, [], 0
     for key in sorted(arrays):
         value = np.asarray(arrays[key])
@@ -70,12 +72,12 @@ def write_packed(path, arrays, meta=None):
     members = {"index": _json_bytes(index), "values": np.concatenate(chunks)}
     if meta is not None:
         members["meta"] = _json_bytes(meta)
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as zf:
         for name, value in members.items():
             buffer = io.BytesIO()
             np.lib.format.write_array(buffer, value, allow_pickle=False)
             zf.writestr(zipfile.ZipInfo(name + ".npy", date_time=(1980, 1, 1, 0, 0, 0)),
-                        buffer.getvalue(), compress_type=zipfile.ZIP_DEFLATED)
+                        buffer.getvalue())
 
 
 def _json_bytes(data):
