@@ -40,8 +40,9 @@
 #   step counts per parameter in `state["step"]`, never in a global variable.
 # * Compute in float64 (no `astype(np.float32)`).
 # * The autograder keeps only your top-level `import`s, `def`s, `class`es and assignments of
-#   plain values (`x = 0.5`) plus the answers to the questions; everything else (experiments,
-#   plots) is dropped, and every case starts from a fresh load of that code. It runs in a
+#   plain values (`x = 0.5`), plus the answers to the questions and the aliases and lambdas
+#   your functions use (`Array = np.ndarray`); everything else (experiments, plots, results
+#   of calls) is dropped, and every case starts from a fresh load of that code. It runs in a
 #   plain Python with NumPy only: torch, TensorFlow and JAX are not available.
 #
 # `grader.check("sgd")` after each function runs that same autograder on the public cases and

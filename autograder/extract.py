@@ -3,18 +3,25 @@
 Kept, from the top level of a ``.py`` file or of each notebook code cell:
 ``import``/``from`` statements, ``def``, ``class``, assignments whose value is a
 literal (anything ``ast.literal_eval`` accepts), and assignments to the lab's
-answer names whatever their value. ``from __future__`` imports go first.
-Everything else -- experiments, plots, training loops -- is dropped; notebook
-magics and shell lines (``%...``, ``!...``) too. A cell with a syntax error
+answer names whatever their value. Also kept: an assignment whose value calls
+nothing (names, attributes, subscripts, operators and literals, or a lambda: a
+type alias ``Array = NDArray[np.float64]``, ``ema = lambda m, g, b: ...``) when
+the graded functions use its name and every name it reads is bound by kept code.
+``from __future__`` imports go first. Everything else -- experiments, plots,
+training loops -- is dropped; notebook magics and shell lines (``%...``,
+``!...``) too. A name the graded functions use that only a dropped statement
+sets is reported, with that statement's place. A cell with a syntax error
 costs that cell only.
 """
 
 import ast
+import builtins
 import errno
 import io
 import json
 import os
 import stat
+import symtable
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +39,8 @@ MAX_ZIP_ENTRIES = 10_000
 # Parse no more than this much code (the lab's own notebook has about 30 KB).
 MAX_CODE_CHARS = 512 * 2**10
 MAX_CELLS = 2_000
+# Names used but set only by dropped statements: one warning each for the first few.
+MAX_UNKEPT_SHOWN = 5
 
 
 class SubmissionError(Exception):
@@ -183,16 +192,151 @@ def _is_literal(node):
         return False
 
 
+def _targets(node):
+    """The names a top-level assignment binds."""
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+    return {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+
+
 def _kept(node, answer_names):
     if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef,
                          ast.ClassDef)):
         return True
     if isinstance(node, (ast.Assign, ast.AnnAssign)):
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-        names = {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
         return (node.value is not None and _is_literal(node.value)) or bool(
-            names & set(answer_names))
+            _targets(node) & set(answer_names))
     return False
+
+
+# What evaluating an alias's value may not do: call, loop, await, bind or format.
+_ACTIVE = (ast.Call, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.Await,
+           ast.Yield, ast.YieldFrom, ast.NamedExpr, ast.JoinedStr)
+
+
+def _alias_reads(node):
+    """The names an assignment's value reads when it calls nothing (a lambda's body does
+    not run: only its defaults count), else None. Targets must be plain names."""
+    if not isinstance(node, (ast.Assign, ast.AnnAssign)) or node.value is None:
+        return None
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+    if not all(isinstance(n, (ast.Name, ast.Tuple, ast.List, ast.expr_context))
+               for t in targets for n in ast.walk(t)):
+        return None
+    reads, stack = set(), [node.value]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, _ACTIVE):
+            return None
+        if isinstance(n, ast.Name):
+            reads.add(n.id)
+        if isinstance(n, ast.Lambda):
+            stack.extend(d for d in n.args.defaults + n.args.kw_defaults if d)
+        else:
+            stack.extend(ast.iter_child_nodes(n))
+    return reads
+
+
+def _binds(node):
+    """The top-level names a statement binds (``*`` for a star import)."""
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return {a.asname or a.name.partition(".")[0] for a in node.names}
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return {node.name}
+    if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+        return _targets(node) if not isinstance(node, ast.AugAssign) else (
+            {node.target.id} if isinstance(node.target, ast.Name) else set())
+    return set()
+
+
+class _Annotationless(ast.NodeTransformer):
+    """Drops annotations (with ``from __future__ import annotations`` they never run)."""
+
+    def visit_arg(self, node):
+        node.annotation = None
+        return node
+
+    def visit_FunctionDef(self, node):
+        node.returns = None
+        return self.generic_visit(node)
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_AnnAssign(self, node):
+        return ast.Assign([node.target], node.value, lineno=node.lineno) \
+            if node.value is not None else ast.Pass()
+
+
+def _global_reads(node, text, lazy_annotations):
+    """(names read when the statement runs, names read by it and by the functions it
+    defines when they run): the global names of its scopes (symtable)."""
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
+                             ast.Assign, ast.AnnAssign)):
+        return set(), set()                 # imports bind, literals read nothing
+    if lazy_annotations:
+        text = ast.unparse(ast.fix_missing_locations(_Annotationless().visit(node)))
+    try:
+        top = symtable.symtable(text, "submission", "exec")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return set(), set()
+    now, later, tables = set(), set(), [(top, True)]
+    while tables:
+        table, running = tables.pop()
+        reads = {s.get_name() for s in table.get_symbols() if s.is_referenced()
+                 and (s.is_global() or (table is top and not s.is_imported()))}
+        (now if running else later).update(reads)
+        tables.extend((child, running and isinstance(child, symtable.Class))
+                      for child in table.get_children())
+    return now, now | later
+
+
+def _needed(entries, kept, graded, lazy_annotations):
+    """Which alias entries the kept code needs -- what its statements read as they run,
+    what the graded functions (None: every kept function) and what they use read -- and
+    {name: entry index} of names those functions read that only a dropped statement binds."""
+    bound = {n for i in kept for n in _binds(entries[i][0])}
+    if "*" in bound:
+        return set(), {}
+    aliases, known = set(), bound | set(dir(builtins))
+    for i, (node, _) in enumerate(entries):
+        reads = None if i in kept else _alias_reads(node)
+        if reads is not None and reads <= known and not _targets(node) & bound:
+            aliases.add(i)
+            known |= _targets(node)
+    binders = {}
+    for i in sorted(kept | aliases):
+        for name in _binds(entries[i][0]):
+            binders.setdefault(name, []).append(i)
+    reads = {i: _global_reads(entries[i][0], "\n".join(t for t, _ in entries[i][1]),
+                              lazy_annotations) for i in sorted(kept | aliases)}
+
+    def closure(start, names):
+        """Entries reached from ``start`` and ``names`` through the names their code reads,
+        and those names."""
+        seen, used, todo = set(), set(), []
+
+        def reach(found):
+            for j in found:
+                if j not in seen:
+                    seen.add(j)
+                    todo.append(j)
+
+        reach(start)
+        reach(j for n in names for j in binders.get(n, ()))
+        while todo:
+            i = todo.pop()
+            used |= reads[i][1]
+            reach(j for n in reads[i][1] for j in binders.get(n, ()))
+        return seen, used
+
+    roots = [i for i in kept if graded is None or _binds(entries[i][0]) & graded]
+    for_graded, used = closure(roots, ())
+    for_loading, _ = closure((), {n for i in kept for n in reads[i][0]})
+    dropped = {}
+    for i, (node, _) in enumerate(entries):
+        for name in _binds(node) - known:
+            dropped.setdefault(name, i)
+    unkept = {name: dropped[name] for name in sorted(used & set(dropped))}
+    return (for_graded | for_loading) & aliases, unkept
 
 
 def _segment(node, lines, label):
@@ -221,16 +365,18 @@ def imported_modules(tree):
             yield node.args[0].value, node.lineno
 
 
-def extract(path, answer_names=()):
+def extract(path, answer_names=(), graded=None):
     """The kept source of a submission file (see ``extract_cells``)."""
-    return extract_cells(read_cells(path), answer_names)
+    return extract_cells(read_cells(path), answer_names, graded)
 
 
-def extract_cells(cells, answer_names=()):
+def extract_cells(cells, answer_names=(), graded=None):
     """The kept source of [(label, code)] cells, with each line's origin, warnings and
-    functions. A notebook's label is "cell N"; a live session's, "In [N]"."""
+    functions. A notebook's label is "cell N"; a live session's, "In [N]". ``graded``: the
+    names of the functions grading calls, whose needs decide which aliases are kept (None:
+    every kept statement's)."""
     result = Extracted()
-    future, body = [], []
+    entries, kept = [], set()      # every top-level statement: (node, segment); kept ones
     for label, code in cells:
         code = _without_magics(code)
         try:
@@ -255,17 +401,30 @@ def extract_cells(cells, answer_names=()):
                                           f"line {line}")
         lines = code.splitlines()
         for node in tree.body:
-            if not _kept(node, answer_names):
-                result.dropped += 1
-            elif isinstance(node, ast.ImportFrom) and node.module == "__future__":
-                future.append(_segment(node, lines, label))
-            else:
-                body.append(_segment(node, lines, label))
+            if _kept(node, answer_names):
+                kept.add(len(entries))
+            entries.append((node, _segment(node, lines, label)))
     for name, where in result.blocked.items():
         result.warnings.append(
             f"`{name}` is imported at {where}. The lab is to implement each update in NumPy: "
             f"{name} cannot be imported while grading, so code that uses it fails.")
-    for chunk in future + body:
+    future = [i for i in sorted(kept) if isinstance(entries[i][0], ast.ImportFrom)
+              and entries[i][0].module == "__future__"]
+    lazy = any(a.name == "annotations" for i in future for a in entries[i][0].names)
+    aliases, unkept = _needed(entries, kept, None if graded is None else set(graded),
+                              lazy)
+    for name, i in list(unkept.items())[:MAX_UNKEPT_SHOWN]:
+        result.warnings.append(
+            f"Your functions use `{name}`, but only {entries[i][1][0][1]} sets it, and grading "
+            "does not keep that statement: it keeps imports, `def`, `class` and assignments of "
+            "plain values or of names (`Array = np.ndarray`), not results of calls. Give "
+            f"`{name}` a plain value, or compute it inside the function that uses it.")
+    if len(unkept) > MAX_UNKEPT_SHOWN:
+        result.warnings.append(f"... and {len(unkept) - MAX_UNKEPT_SHOWN} more names your "
+                               "functions use that only statements grading drops set.")
+    result.dropped = len(entries) - len(kept) - len(aliases)
+    order = future + sorted((kept | aliases) - set(future))
+    for chunk in (entries[i][1] for i in order):
         for text, origin in chunk:
             result.origins.append(origin)
             result.source += text + "\n"

@@ -119,7 +119,9 @@ def grade(path, public_only=False, timeout=TIMEOUT_PER_FUNCTION, diagnosis=True,
     names = [n for n in rubric.get("questions", {}) if n in key]
     outcomes = {}
     try:
-        kept = extract_cells(cells, names) if cells is not None else extract(path, names)
+        graded = {case.function for case in cases}
+        kept = extract_cells(cells, names, graded) if cells is not None else \
+            extract(path, names, graded)
     except SubmissionError as exc:
         return graded_unreadable(path, exc, started, public_only)
     arrays = references.load(public_only)

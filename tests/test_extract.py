@@ -101,3 +101,57 @@ def test_an_old_format_notebook_is_converted(tmp_path):
     path = tmp_path / "old.ipynb"
     path.write_text(v3.writes_json(nb))
     assert grade(path).points == TOTAL
+
+
+def sgd_points(grading):
+    return sum(s.points for s in grading.scores if s.optimizer == "sgd")
+
+
+def sgd_max(grading):
+    return sum(s.max_points for s in grading.scores if s.optimizer == "sgd")
+
+
+def test_future_annotations_reach_every_statement(tmp_path, write):
+    """The kept statements are compiled one by one: ``from __future__ import annotations``
+    must still make every annotation lazy, as it does in the student's own Python."""
+    key = SOLUTION.read_text().replace("def sgd_step(param, grad, state,",
+                                       "def sgd_step(param: Tensor, grad: Tensor, state,")
+    grading = grade(write("from __future__ import annotations\n" + key), public_only=True,
+                    functions=("sgd_step",))
+    assert sgd_points(grading) == sgd_max(grading) and not grading.warnings
+
+
+def test_aliases_the_graded_functions_need_are_kept_and_nothing_else(tmp_path, write):
+    """Type aliases, lambdas and dicts of them that the graded code reads are kept; an alias
+    nothing graded reads, one whose names are not kept, and a call's result are not, and a
+    name only a dropped statement sets is reported with its place."""
+    key = SOLUTION.read_text().replace("import numpy as np\n", (
+        "import numpy as np\nimport matplotlib.pyplot as plt\n"
+        "Array = np.ndarray\nShapes = dict[str, tuple]\n"
+        "descend = lambda p, rate, d: p - rate * d\nRULES = {'plain': descend}\n"
+        "CMAP = plt.cm.viridis\nfirst_loss = losses[0]\n"), 1).replace(
+        "def sgd_step(param, grad, state,", "def sgd_step(param: Array, grad: Array, state: Shapes,"
+    ).replace("    return param - lr * g\n", "    return RULES['plain'](param, lr, g)\n", 1)
+    kept = extract(write(key), graded={"sgd_step"})
+    for line in ("Array = np.ndarray", "Shapes = dict[str, tuple]", "RULES = {'plain': descend}",
+                 "descend = lambda p, rate, d: p - rate * d"):
+        assert line + "\n" in kept.source, line
+    assert "CMAP" not in kept.source and "first_loss" not in kept.source
+    assert not kept.warnings
+    grading = grade(write(key), public_only=True, functions=("sgd_step",))
+    assert sgd_points(grading) == sgd_max(grading)
+    # A value computed by a call is not kept: the student is told which line and why.
+    called = key.replace("Array = np.ndarray\n", "Array = type(np.zeros(1))\n")
+    [warning] = extract(write(called), graded={"sgd_step"}).warnings
+    line = called.splitlines().index("Array = type(np.zeros(1))") + 1
+    assert warning.startswith(f"Your functions use `Array`, but only line {line} sets it")
+    grading = grade(write(called), public_only=True, functions=("sgd_step",))
+    assert sgd_points(grading) == 0 and warning in summary(grading)
+
+
+def test_a_statement_that_parses_but_does_not_compile_is_a_warning(write):
+    grading = grade(write("def sgd_step(param, grad, state, **kw):\n    break\n"),
+                    public_only=True, functions=("sgd_step",))
+    report = summary(grading)
+    assert "`SyntaxError`: `'break' outside loop" in report
+    assert "ended abruptly" not in report

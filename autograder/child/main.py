@@ -8,6 +8,8 @@ goes to the original stdout: the trajectory it recorded, and the first error, if
 any. The submission's own prints go to stderr.
 """
 
+import __future__
+
 import ast
 import builtins
 import os
@@ -42,9 +44,27 @@ class Program:
 
     def __init__(self, source):
         self.lines = source.splitlines()
-        self.statements = [(node, compile(ast.Module([node], []), FILENAME, "exec"))
-                           for node in ast.parse(source, FILENAME).body]
+        body = ast.parse(source, FILENAME).body
+        # Each statement is compiled alone: the file's `from __future__` imports (kept
+        # first) must reach every one of them as compiler flags.
+        flags = 0
+        for node in body:
+            if isinstance(node, ast.ImportFrom) and node.module == "__future__":
+                for alias in node.names:
+                    flags |= getattr(getattr(__future__, alias.name, None), "compiler_flag", 0)
+        self.statements = [(node, self.compiled(node, flags)) for node in body]
         self.missing = set()   # statements that failed on a module not found: fail again
+
+    @staticmethod
+    def compiled(node, flags):
+        """The statement's code, or the error compiling it raised (what parses may still not
+        compile: `break` outside a loop, an unknown `__future__` feature): it is raised at
+        each load, as a statement that fails to run."""
+        try:
+            return compile(ast.Module([node], []), FILENAME, "exec", flags=flags,
+                           dont_inherit=True)
+        except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+            return exc
 
     def load(self):
         """Execute the statements one by one into a fresh namespace: (namespace, warnings).
@@ -56,6 +76,8 @@ class Program:
             if index in self.missing:
                 continue
             try:
+                if isinstance(code, BaseException):
+                    raise code
                 exec(code, namespace)
             except ModuleNotFoundError as exc:
                 if isinstance(node, (ast.Import, ast.ImportFrom)) and len(node.names) == 1:
