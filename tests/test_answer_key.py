@@ -15,7 +15,10 @@ from conftest import (
 
 from autograder.cases import load_cases
 
-CORRECT = [SOLUTION, SUBMISSIONS / "alternative_forms.py"]
+# The answer key, and correct code written in other forms and styles (every one written
+# independently: tests/submissions/independent/).
+CORRECT = [SOLUTION, SUBMISSIONS / "alternative_forms.py",
+           *sorted((SUBMISSIONS / "independent").glob("*.py"))]
 
 CASES = load_cases()
 

@@ -74,9 +74,13 @@ def test_an_unknown_bug_is_not_named(write):
         in summary(grading)
 
 
-def test_correct_alternative_forms_are_never_flagged():
-    grading = graded(SUBMISSIONS / "alternative_forms.py")
+@pytest.mark.parametrize("path", [SUBMISSIONS / "alternative_forms.py",
+                                  *sorted((SUBMISSIONS / "independent").glob("*.py"))],
+                         ids=lambda p: p.stem)
+def test_correct_code_in_any_style_is_never_flagged(path):
+    grading = graded(path)
     assert not any(o.diagnosis for o in grading.outcomes.values())
+    assert not grading.warnings
 
 
 def test_report_snapshot(tmp_path, monkeypatch):

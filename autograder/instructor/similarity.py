@@ -6,8 +6,9 @@ fingerprints, the student template's code discounted as boilerplate. A pair's sc
 larger of the two shares of code found in the other, so padding a copy with code of one's
 own does not hide it (the original stays wholly inside the copy); pairs at ``THRESHOLD`` or
 above go to ``similarity.md`` and ``similarity.html`` (side by side, shared regions
-marked), most similar first. Independently written submissions of this lab share at most
-48 % (``tests/test_similarity.py``). A score is a reason to look, not a verdict.
+marked), most similar first. In a class of 30, 29 independently written submissions of this
+lab share at most 51 % pairwise, a renamed and reordered copy 98 % with its original
+(``tests/test_similarity.py``). A score is a reason to look, not a verdict.
 """
 
 import html
