@@ -253,13 +253,15 @@ def test_a_canvas_gradebook_matches_the_roster_and_lists_who_is_missing(tmp_path
                                 ":created_at": "2026-11-20T10:00:00-08:00",
                                 ":due_date": "2026-11-21T23:59:00-08:00"}
             for n, name, email, sid in [(1, "Ada", "ada@x.edu", "101"),
-                                        (2, "Eve", "eve@x.edu", "999")]}
+                                        (2, '=HYPERLINK("http://x.test","Eve")',
+                                         "eve@x.edu", "999")]}
     (source / "submission_metadata.yml").write_text(yaml.safe_dump(meta))
     roster = tmp_path / "roster.csv"
     roster.write_text("Student,ID,SIS User ID,SIS Login ID,Section\n"
                       "    Points Possible,,,,\n"
                       "\"Lovelace, Ada\",11,A101,ADA@x.edu,S1\n"
-                      "\"Hopper, Grace\",12,102,grace@x.edu,S1\n")
+                      "\"Hopper, Grace\",12,102,grace@x.edu,S1\n"
+                      "@SUM(1+1),13,-103,+mal@x.edu,S1\n")
     batch.run(source, out, show_progress=False, roster=roster)
     with open(out / "canvas.csv", newline="") as f:
         rows = list(csv.reader(f))
@@ -269,6 +271,12 @@ def test_a_canvas_gradebook_matches_the_roster_and_lists_who_is_missing(tmp_path
     assert rows[2][:5] == ["Lovelace, Ada", "11", "A101", "ADA@x.edu", "S1"]
     assert float(rows[2][5]) == TOTAL           # matched by email, whatever its case
     assert rows[3][:2] == ["Hopper, Grace", "12"] and rows[3][5] == ""
+    # No cell a spreadsheet would run as a formula (a name is the student's own text).
+    assert rows[4][:4] == ["'@SUM(1+1)", "13", "-103", "+mal@x.edu"]
+    with open(out / "grades.csv", newline="") as f:
+        book = {r["email"]: r for r in csv.DictReader(f)}
+    assert book["eve@x.edu"]["name"] == '\'=HYPERLINK("http://x.test","Eve")'
+    assert float(book["eve@x.edu"]["final"]) == TOTAL
     unmatched = (out / "canvas-unmatched.txt").read_text()
     assert "eve@x.edu" in unmatched
     assert "Hopper, Grace" in unmatched

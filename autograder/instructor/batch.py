@@ -220,5 +220,6 @@ def write_grades(out, entries, rubric):
         with open(out / "grades.csv", "w", newline="", encoding="utf-8") as f:
             writer = csv.DictWriter(f, fieldnames=list(rows[0]))
             writer.writeheader()
-            writer.writerows(rows)
+            writer.writerows({k: gradebook.spreadsheet_cell(v) for k, v in row.items()}
+                             for row in rows)
     return rows

@@ -82,6 +82,17 @@ def _roster(path):
     return rows
 
 
+# A spreadsheet reads a cell that starts so as a formula (=HYPERLINK(...) in a student's
+# name): such a text cell is written with a leading apostrophe, which shows it as text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_cell(value):
+    """``value`` as a CSV cell no spreadsheet evaluates: numbers as they are, text that
+    starts like a formula behind an apostrophe (OWASP's advice against CSV injection)."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+
+
 def write_canvas(out, rows, roster_path, column, points):
     """``canvas.csv`` for the roster's students, ``column`` holding each one's final score
     (blank where nobody matched); (graded students not in the roster, roster students with
@@ -106,7 +117,9 @@ def write_canvas(out, rows, roster_path, column, points):
         writer.writerow(IDENTITY + [column])
         writer.writerow(["    Points Possible", "", "", "", "", f"{points:g}"])
         for r in roster:
-            writer.writerow([r[c] for c in IDENTITY] + [scores.get(r["ID"], "")])
+            # (ids and logins stay exact: Canvas matches on them when it imports)
+            writer.writerow([spreadsheet_cell(r[c]) if c in ("Student", "Section") else r[c]
+                             for c in IDENTITY] + [scores.get(r["ID"], "")])
     (out / "canvas-unmatched.txt").write_text(
         "Graded but not in the roster (no score in canvas.csv):\n"
         + "".join(f"  {k}\n" for k in unmatched) + "In the roster with no submission graded "
