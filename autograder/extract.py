@@ -415,10 +415,10 @@ def extract_cells(cells, answer_names=(), graded=None):
                               lazy)
     for name, i in list(unkept.items())[:MAX_UNKEPT_SHOWN]:
         result.warnings.append(
-            f"Your functions use `{name}`, but only {entries[i][1][0][1]} sets it, and grading "
-            "does not keep that statement: it keeps imports, `def`, `class` and assignments of "
-            "plain values or of names (`Array = np.ndarray`), not results of calls. Give "
-            f"`{name}` a plain value, or compute it inside the function that uses it.")
+            f"Your functions use {shown(name, 40)}, but only {entries[i][1][0][1]} sets it, and "
+            "grading does not keep that statement: it keeps imports, `def`, `class` and "
+            "assignments of plain values or of names (`Array = np.ndarray`), not results of "
+            "calls. Give it a plain value, or compute it inside the function that uses it.")
     if len(unkept) > MAX_UNKEPT_SHOWN:
         result.warnings.append(f"... and {len(unkept) - MAX_UNKEPT_SHOWN} more names your "
                                "functions use that only statements grading drops set.")

@@ -147,6 +147,13 @@ def test_aliases_the_graded_functions_need_are_kept_and_nothing_else(tmp_path, w
     assert warning.startswith(f"Your functions use `Array`, but only line {line} sets it")
     grading = grade(write(called), public_only=True, functions=("sgd_step",))
     assert sgd_points(grading) == 0 and warning in summary(grading)
+    # Names are the student's text: capped; past five, one line says how many more.
+    long = "a" * 5000                      # (names are reported in sorted order)
+    many = "".join(f"{n} = f()\n" for n in (long, *"abcdef")) + \
+        f"def sgd_step(p, g, s):\n    return {long} + a + b + c + d + e + f\n"
+    found = extract(write(many), graded={"sgd_step"}).warnings
+    assert len(found) == 6 and "aaaa" in found[1] and max(map(len, found)) < 400
+    assert found[-1].startswith("... and 2 more names")
 
 
 def test_a_statement_that_parses_but_does_not_compile_is_a_warning(write):
