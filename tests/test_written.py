@@ -69,6 +69,21 @@ def test_the_students_page_is_written_by_the_notebook_and_exported(tmp_path):
         assert text.endswith("my answer: β → 0.9") and figures == [FIGURE]
 
 
+def test_the_page_is_written_even_when_the_notebook_cannot_be_read(tmp_path):
+    """Otter's export packs the page: a notebook not on disk (Colab) or not saved must not
+    make the export fail."""
+    out = tmp_path / "written_answers.html"
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); import lab_support; "
+            "lab_support.written_answers(sys.argv[2], sys.argv[3])")
+    done = subprocess.run([sys.executable, "-c", code, str(ROOT / "student_template"),
+                           str(tmp_path / "not-there.ipynb"), str(out)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "could not be read" in done.stdout
+    assert out.read_text(encoding="utf-8").count("the answers are in the notebook") == \
+        len(RUBRIC["manual"])
+
+
 def test_a_batch_writes_one_page_per_question_with_every_students_answer(tmp_path):
     source = tmp_path / "submissions"
     source.mkdir(mode=0o700)
