@@ -26,9 +26,19 @@ def machine():
     import numpy
     import torch
 
-    return {"cpus": os.cpu_count(), "python": platform.python_version(),
-            "platform": platform.platform(), "numpy": numpy.__version__,
-            "torch": torch.__version__}
+    return {"cpus": os.cpu_count(), "processor": processor(),
+            "python": platform.python_version(), "platform": platform.platform(),
+            "numpy": numpy.__version__, "torch": torch.__version__}
+
+
+def processor():
+    """The processor's model name (figures differ between processors of one size)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            names = [line.split(":", 1)[1].strip() for line in f if line.startswith("model name")]
+    except OSError:
+        names = []
+    return names[0] if names else platform.processor() or platform.machine()
 
 
 def markdown(stored):
@@ -39,8 +49,9 @@ def markdown(stored):
             f"{f['target']} {'(met)' if f['met'] else '(**not met**)'}")
         rows.append(f"| {f['name']} | {value} {f['unit']} | {target} | {f['how']} |")
     host = stored["machine"]
+    cpu = f" of an {host['processor']}" if host.get("processor") else ""
     return "\n".join(rows) + (f"\n\nMeasured {stored['when']} with `make bench` on "
-                              f"{host['cpus']} cores, Python {host['python']}.")
+                              f"{host['cpus']} cores{cpu}, Python {host['python']}.")
 
 
 def main(argv=None):
