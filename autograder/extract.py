@@ -16,6 +16,7 @@ costs that cell only.
 
 import ast
 import builtins
+import copy
 import errno
 import io
 import json
@@ -273,7 +274,7 @@ def _global_reads(node, text, lazy_annotations):
                              ast.Assign, ast.AnnAssign)):
         return set(), set()                 # imports bind, literals read nothing
     if lazy_annotations:
-        text = ast.unparse(ast.fix_missing_locations(_Annotationless().visit(node)))
+        text = ast.unparse(ast.fix_missing_locations(_Annotationless().visit(copy.deepcopy(node))))
     try:
         top = symtable.symtable(text, "submission", "exec")
     except (SyntaxError, ValueError, RecursionError, MemoryError):
