@@ -21,6 +21,7 @@ import errno
 import io
 import json
 import os
+import re
 import stat
 import symtable
 import zipfile
@@ -332,12 +333,23 @@ def _needed(entries, kept, graded, lazy_annotations):
     roots = [i for i in kept if graded is None or _binds(entries[i][0]) & graded]
     for_graded, used = closure(roots, ())
     for_loading, _ = closure((), {n for i in kept for n in reads[i][0]})
-    dropped = {}
-    for i, (node, _) in enumerate(entries):
-        for name in _binds(node) - known:
-            dropped.setdefault(name, i)
-    unkept = {name: dropped[name] for name in sorted(used & set(dropped))}
-    return (for_graded | for_loading) & aliases, unkept
+    missing, unkept = used - known, {}
+    for i, (_, chunk) in enumerate(entries):
+        text = "" if i in kept or not missing else "\n".join(t for t, _ in chunk)
+        if missing & set(re.findall(r"\w+", text)):
+            for name in sorted(_module_binds(text) & missing):
+                unkept.setdefault(name, i)
+    return (for_graded | for_loading) & aliases, dict(sorted(unkept.items()))
+
+
+def _module_binds(text):
+    """The top-level names a statement binds, whatever its kind (an ``if``, ``try``, ``for``
+    or ``with`` block's too)."""
+    try:
+        top = symtable.symtable(text, "submission", "exec")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return set()
+    return {s.get_name() for s in top.get_symbols() if s.is_assigned() or s.is_imported()}
 
 
 def _segment(node, lines, label):
@@ -417,9 +429,10 @@ def extract_cells(cells, answer_names=(), graded=None):
     for name, i in list(unkept.items())[:MAX_UNKEPT_SHOWN]:
         result.warnings.append(
             f"Your functions use {shown(name, 40)}, but only {entries[i][1][0][1]} sets it, and "
-            "grading does not keep that statement: it keeps imports, `def`, `class` and "
-            "assignments of plain values or of names (`Array = np.ndarray`), not results of "
-            "calls. Give it a plain value, or compute it inside the function that uses it.")
+            "grading does not keep that statement: it keeps top-level imports, `def`, `class` "
+            "and assignments of plain values or of names (`Array = np.ndarray`), not results "
+            "of calls nor what an `if`, `try`, `for` or `with` block sets. Set it so at the "
+            "top level, or inside the function that uses it.")
     if len(unkept) > MAX_UNKEPT_SHOWN:
         result.warnings.append(f"... and {len(unkept) - MAX_UNKEPT_SHOWN} more names your "
                                "functions use that only statements grading drops set.")

@@ -146,6 +146,10 @@ def grade(path, public_only=False, timeout=TIMEOUT_PER_FUNCTION, diagnosis=True,
             error = runs[case.id].error or {}
             if error.get("kind") == "missing-state-key":
                 error["state_rebound"] = rebound
+            if error.get("kind") == "missing-function" and case.function in kept.functions:
+                line = kept.functions[case.function].lineno   # defined, but failed to load
+                error["defined_at"] = kept.origins[line - 1] if line <= len(kept.origins) \
+                    else f"line {line}"
             outcomes[case.id] = compare(expected[case.id], runs[case.id],
                                         list(PARAM_SHAPES[case.problem]), case.steps)
     if diagnosis:

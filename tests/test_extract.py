@@ -156,6 +156,24 @@ def test_aliases_the_graded_functions_need_are_kept_and_nothing_else(tmp_path, w
     assert found[-1].startswith("... and 2 more names")
 
 
+def test_a_name_set_only_inside_a_dropped_block_is_reported_where_it_is_set(write):
+    """The try/except fallback for an optional accelerator: the block is dropped, so the
+    decorator's name is unbound; the student is told which name, where, and why, and that
+    the function is defined but failed to load (not that it is missing)."""
+    key = SOLUTION.read_text().replace("import numpy as np\n", (
+        "import numpy as np\ntry:\n    from numba import njit\nexcept ImportError:\n"
+        "    def njit(f):\n        return f\n"), 1).replace("def sgd_step(",
+                                                        "@njit\ndef sgd_step(", 1)
+    path = write(key)
+    [warning] = extract(path, graded={"sgd_step"}).warnings
+    line = key.splitlines().index("try:") + 1
+    assert warning.startswith(f"Your functions use `njit`, but only line {line} sets it")
+    report = summary(grade(path, public_only=True, functions=("sgd_step",)))
+    defined = key.splitlines().index("@njit") + 2
+    assert f"`sgd_step` is defined at line {defined}, but running that definition failed" \
+        in report and "No top-level function named" not in report
+
+
 def test_a_statement_that_parses_but_does_not_compile_is_a_warning(write):
     grading = grade(write("def sgd_step(param, grad, state, **kw):\n    break\n"),
                     public_only=True, functions=("sgd_step",))
