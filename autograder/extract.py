@@ -194,10 +194,15 @@ def _is_literal(node):
         return False
 
 
+def _target_nodes(node):
+    """Every node of an assignment's targets."""
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+    return [n for t in targets for n in ast.walk(t)]
+
+
 def _targets(node):
     """The names a top-level assignment binds."""
-    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-    return {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+    return {n.id for n in _target_nodes(node) if isinstance(n, ast.Name)}
 
 
 def _kept(node, answer_names):
@@ -220,9 +225,8 @@ def _alias_reads(node):
     not run: only its defaults count), else None. Targets must be plain names."""
     if not isinstance(node, (ast.Assign, ast.AnnAssign)) or node.value is None:
         return None
-    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
     if not all(isinstance(n, (ast.Name, ast.Tuple, ast.List, ast.expr_context))
-               for t in targets for n in ast.walk(t)):
+               for n in _target_nodes(node)):
         return None
     reads, stack = set(), [node.value]
     while stack:
@@ -239,15 +243,13 @@ def _alias_reads(node):
 
 
 def _binds(node):
-    """The top-level names a statement binds (``*`` for a star import)."""
+    """The top-level names a kept statement binds (``*`` for a star import); a dropped
+    one's, of any kind, come from ``_module_binds``."""
     if isinstance(node, (ast.Import, ast.ImportFrom)):
         return {a.asname or a.name.partition(".")[0] for a in node.names}
     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
         return {node.name}
-    if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
-        return _targets(node) if not isinstance(node, ast.AugAssign) else (
-            {node.target.id} if isinstance(node.target, ast.Name) else set())
-    return set()
+    return _targets(node) if isinstance(node, (ast.Assign, ast.AnnAssign)) else set()
 
 
 class _Annotationless(ast.NodeTransformer):

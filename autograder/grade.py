@@ -141,15 +141,17 @@ def grade(path, public_only=False, timeout=TIMEOUT_PER_FUNCTION, diagnosis=True,
     warnings = kept.warnings + [text for text in (load_warning_text(w, kept.origins)
                                                   for w in loaded.warnings) if text]
     rebound = rebinds_state(kept.functions)
+    failed_lines = {w.get("line") for w in loaded.warnings}
     for case in cases:
         if case.id in runs:
             error = runs[case.id].error or {}
             if error.get("kind") == "missing-state-key":
                 error["state_rebound"] = rebound
             if error.get("kind") == "missing-function" and case.function in kept.functions:
-                line = kept.functions[case.function].lineno   # defined, but failed to load
-                error["defined_at"] = kept.origins[line - 1] if line <= len(kept.origins) \
-                    else f"line {line}"
+                # defined, but its definition failed to load or a later statement rebinds it
+                line = kept.functions[case.function].lineno
+                error["defined_at"] = kept.origins[line - 1]
+                error["load_failed"] = line in failed_lines
             outcomes[case.id] = compare(expected[case.id], runs[case.id],
                                         list(PARAM_SHAPES[case.problem]), case.steps)
     if diagnosis:

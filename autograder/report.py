@@ -59,10 +59,13 @@ def error_text(err, fn, source):
           if err.get("step") and err.get("param") else "")
     if kind == "not-implemented":
         return f"`{fn}` is not implemented yet: its body is still `...`."
-    if kind == "missing-function" and err.get("defined_at"):
+    if kind == "missing-function" and err.get("defined_at") and err.get("load_failed"):
         return (f"`{fn}` is defined at {err['defined_at']}, but running that definition "
                 "failed when your code was loaded (see the warnings above), so there was no "
                 f"`{fn}` to grade.")
+    if kind == "missing-function" and err.get("defined_at"):
+        return (f"`{fn}` is defined at {err['defined_at']}, but when grading calls it the name "
+                f"no longer holds a function: a later statement rebinds `{fn}`.")
     if kind == "missing-function":
         return (f"No top-level function named `{fn}` was found. Define it with exactly this "
                 f"name and signature (a cell with a syntax error is skipped whole).")

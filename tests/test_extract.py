@@ -172,6 +172,11 @@ def test_a_name_set_only_inside_a_dropped_block_is_reported_where_it_is_set(writ
     defined = key.splitlines().index("@njit") + 2
     assert f"`sgd_step` is defined at line {defined}, but running that definition failed" \
         in report and "No top-level function named" not in report
+    # Defined, loaded, then rebound by a kept statement: said so, no failure invented.
+    report = summary(grade(write(SOLUTION.read_text() + "sgd_step = None\n"),
+                           public_only=True, functions=("sgd_step",)))
+    assert "no longer holds a function: a later statement rebinds `sgd_step`" in report
+    assert "running that definition failed" not in report
 
 
 def test_a_statement_that_parses_but_does_not_compile_is_a_warning(write):
