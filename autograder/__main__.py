@@ -9,17 +9,21 @@ import sys
 # start-up CPU (half of NumPy's import) that parallel gradings need.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
+from . import launch  # noqa: E402 - the standard library only
+
 
 def cmd_grade(args):
     import time
     import traceback
 
-    from .sandbox import TIMEOUT_PER_FUNCTION, Sandbox, SandboxBroken
+    from .sandbox import TIMEOUT_PER_FUNCTION, TIMEOUT_PER_SUBMISSION, Sandbox, SandboxBroken
 
     started = time.monotonic()
+    launch.prepare()
     try:
         # The sandbox starts its child first, so the child's start-up overlaps our imports.
-        with Sandbox(timeout=args.timeout or TIMEOUT_PER_FUNCTION) as sandbox:
+        with Sandbox(timeout=args.timeout or TIMEOUT_PER_FUNCTION,
+                     budget=args.budget or TIMEOUT_PER_SUBMISSION) as sandbox:
             from .grade import grade
 
             if args.path == "-":
@@ -88,6 +92,7 @@ def cmd_references(args):
 
 
 def cmd_gradescope(args):
+    launch.prepare()
     from .gradescope import run
 
     return run()
@@ -102,6 +107,7 @@ def cmd_build_zip(args):
 
 
 def cmd_prairielearn(args):
+    launch.prepare()
     from .prairielearn import run
 
     return run()
@@ -152,6 +158,8 @@ def main(argv=None):
     p.add_argument("--public-only", action="store_true", help="grade the public cases only")
     p.add_argument("--timeout", type=float,
                    help="wall-clock seconds for all the cases of one function (default 20)")
+    p.add_argument("--budget", type=float, help="wall-clock seconds for everything the "
+                   "submission runs, results written within it (default 120)")
     p.set_defaults(func=cmd_grade)
     p = sub.add_parser("references", help="generate golden trajectories with torch.optim, "
                        "and the known-buggy variants' trajectories")

@@ -100,7 +100,7 @@ def decoded(frame):
     if frame is None:
         return None
     try:
-        meta, arrays = wire.decode(frame)
+        meta, arrays = wire.decode(frame, wire.CHILD_HEADER_BYTES, wire.CHILD_ARRAYS)
     except Exception:  # noqa: BLE001 - a hostile child may write anything
         return None
     return (meta, arrays) if isinstance(meta, dict) else None
@@ -143,9 +143,9 @@ def collect(cases, frames, timed_out, code, timeout, own=(0, ())):
     function names) of the submission."""
     runs = {case.id: validate(frame, case, keys, own)
             for (case, keys), frame in zip(cases, frames)}
+    kind = "memory" if code == "memory" else "timeout" if timed_out else "crash"
     for case, _ in cases[len(frames):len(frames) + 1]:
-        runs[case.id] = Run(error={"kind": "timeout" if timed_out else "crash",
-                                   "exit_code": code, "seconds": timeout})
+        runs[case.id] = Run(error={"kind": kind, "exit_code": code, "seconds": timeout})
     for case, _ in cases[len(frames) + 1:]:
         runs[case.id] = Run(error={"kind": "not-run"})
     return runs

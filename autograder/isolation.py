@@ -1,37 +1,33 @@
-"""What the sandbox does where the grader runs as root on Linux (Gradescope, batch grading,
-PrairieLearn): POSIX- and Linux-only, imported only on that path, never by a student's
-notebook check.
+"""What the sandbox does on Linux outside the children (trusted side): imported only on
+that path, never by a student's notebook check.
 
-* Sandbox users: each grading claims users of its own from a pool (a root-only lock file
-  each), so concurrent gradings never share one.
-* Processes: the grader becomes the subreaper of its children's orphans (double-forked
-  daemons stay its descendants) and kills them, and every process of its users.
-* Files: everything its users own in the machine's scratch folders is deleted.
+* Sandbox users: as root, each grading claims a user of its own from a pool (a root-only
+  lock file each), so concurrent gradings never share one.
+* Cgroups: every process of a grading in one cgroup, bounded in memory and count as a
+  whole, and killed as a whole.
+* Where there is no PID namespace to end, every process of the grading's user is killed
+  with that user's own rights.
 """
 
 import contextlib
-import ctypes
 import fcntl
 import os
 import pwd
-import shutil
 import signal
 import stat
 import subprocess
-import sys
 import time
 from pathlib import Path
 
-from .sandbox import SandboxBroken
+from .errors import SandboxBroken
 
 # Children run as one of these users, each held by one grading at a time (a lock file in
 # LOCKS): concurrent gradings, whoever starts them, never share one.
-SANDBOX_USERS = tuple(f"olab-sandbox-{i}" for i in range(16))   # two per grading
+SANDBOX_USERS = tuple(f"olab-sandbox-{i}" for i in range(16))
 LOCKS = Path("/var/lib/olab-sandbox")
 CLAIM_WAIT = 120.0             # seconds to wait for a free sandbox user
-# World-writable places a sandbox user can leave files in; emptied of them after a grading.
-SCRATCH = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")
 PROC = Path("/proc")
+CGROUP = Path("/sys/fs/cgroup")
 
 
 def claim_user():
@@ -71,119 +67,135 @@ def sandbox_identity(user):
     return entry.pw_uid, entry.pw_gid
 
 
-_INTERPRETER = []
+class Cgroup:
+    """One cgroup (v2) or one per controller (v1) holding every process of one grading:
+    memory (tmpfs scratch included) and the process count bound as a whole, every process
+    found to kill, the peak and out-of-memory kills read back."""
 
+    counter = 0
 
-def child_interpreter(identity):
-    """A Python of our version a sandbox user may execute (ours may sit in root's home);
-    the users are all alike, so one of them is asked, once per process. None if none."""
-    if not _INTERPRETER:
-        version = f"{sys.version_info.major}.{sys.version_info.minor}"
-        env = {k: v for k, v in os.environ.items() if k == "LD_LIBRARY_PATH"}
-        found = None
-        for exe in (sys.executable, f"/usr/bin/python{version}", f"/usr/local/bin/python{version}"):
-            try:
-                done = subprocess.run([exe, "-I", "-S", "-c", "import sys; print(sys.version[:5])"],
-                                      capture_output=True, text=True, timeout=10, cwd="/",
-                                      env=env, user=identity[0], group=identity[1],
-                                      extra_groups=[])
-            except (OSError, subprocess.SubprocessError):
-                continue
-            if done.returncode == 0 and done.stdout.startswith(version):
-                found = exe
-                break
-        _INTERPRETER.append(found)
-    return _INTERPRETER[0]
+    def __init__(self, dirs, version):
+        self.dirs, self.version = dirs, version
 
+    @property
+    def procs(self):
+        return [str(d / "cgroup.procs") for d in dict.fromkeys(self.dirs.values())]
 
-def user_process_count():
-    return len(processes_of(os.getuid()))
-
-
-def _owner(proc_dir):
-    try:
-        return proc_dir.stat().st_uid
-    except OSError:
-        return None
-
-
-def kill_processes_of(identity, python):
-    """Kill every process of a sandbox user (``identity``: (uid, gid)), as that user."""
-    uid, gid = identity
-    for _ in range(10):
-        if not processes_of(uid):
-            return
-        subprocess.run([python, "-I", "-S", "-c",
-                        "import os, signal; os.kill(-1, signal.SIGKILL)"],
-                       user=uid, group=gid, extra_groups=[], check=False)
-        time.sleep(0.05)
-
-
-def remove_files_of(uid, top):
-    """Delete everything below ``top`` that ``uid`` owns. It can only have written into
-    folders anyone may write to, so only those are searched (not the thousands of files
-    below other users' folders); links are removed, never followed, and none of its
-    processes is left to race us."""
-    folders = [top]
-    while folders:
+    @classmethod
+    def make(cls, memory, pids):
+        """(a new Cgroup, None), or (None, why not)."""
+        cls.counter += 1
+        name = f"olab-{os.getpid()}-{cls.counter}"
         try:
-            entries = list(os.scandir(folders.pop()))
+            if (CGROUP / "cgroup.controllers").exists():
+                return cls._v2(name, memory, pids), None
+            return cls._v1(name, memory, pids), None
+        except (OSError, ValueError, KeyError) as exc:
+            return None, f"no cgroup for the grading ({exc})"
+
+    @classmethod
+    def _v2(cls, name, memory, pids):
+        own = Path("/proc/self/cgroup").read_text().splitlines()[0].split("::", 1)[1]
+        parent = CGROUP / own.strip("/")
+        wanted = {"memory", "pids"} - set((parent / "cgroup.subtree_control").read_text().split())
+        if wanted:
+            (parent / "cgroup.subtree_control").write_text(" ".join("+" + c for c in wanted))
+        folder = parent / name
+        folder.mkdir()
+        group = cls({"memory": folder, "pids": folder}, 2)
+        group._write("memory", "memory.max", memory)
+        group._write("memory", "memory.swap.max", 0, optional=True)
+        group._write("pids", "pids.max", pids)
+        return group
+
+    @classmethod
+    def _v1(cls, name, memory, pids):
+        mounts = {}
+        for line in Path("/proc/self/mountinfo").read_text().splitlines():
+            fields = line.split(" - ")
+            if len(fields) == 2 and fields[1].startswith("cgroup "):
+                for option in fields[1].split()[-1].split(","):
+                    mounts.setdefault(option, Path(fields[0].split()[4]))
+        own = {}
+        for line in Path("/proc/self/cgroup").read_text().splitlines():
+            _, controllers, path = line.split(":", 2)
+            for controller in controllers.split(","):
+                own[controller] = path
+        dirs = {}
+        group = cls(dirs, 1)
+        try:
+            for controller in ("memory", "pids"):
+                folder = mounts[controller] / own[controller].strip("/") / name
+                folder.mkdir()
+                dirs[controller] = folder
+            group._write("memory", "memory.limit_in_bytes", memory)
+            group._write("memory", "memory.memsw.limit_in_bytes", memory, optional=True)
+            group._write("pids", "pids.max", pids)
+        except BaseException:
+            group.remove()
+            raise
+        return group
+
+    def _write(self, controller, name, value, optional=False):
+        try:
+            (self.dirs[controller] / name).write_text(str(value))
         except OSError:
-            continue
-        for entry in entries:
-            try:
-                info = entry.stat(follow_symlinks=False)
-            except OSError:
-                continue
-            if info.st_uid == uid:
-                if stat.S_ISDIR(info.st_mode):
-                    shutil.rmtree(entry.path, ignore_errors=True)
-                else:
-                    with contextlib.suppress(OSError):
-                        os.unlink(entry.path)
-            elif stat.S_ISDIR(info.st_mode) and info.st_mode & 0o002:
-                folders.append(entry.path)
+            if not optional:
+                raise
 
+    def _read(self, controller, name):
+        try:
+            return (self.dirs[controller] / name).read_text()
+        except (OSError, KeyError):
+            return ""
 
-def processes_of(uid):
-    return [int(p.name) for p in PROC.iterdir()
-            if p.name.isdigit() and _owner(p) == uid]
+    def members(self):
+        return {int(p) for path in self.procs for p in _lines(path)}
 
+    def kill(self):
+        """Kill every process in the cgroup (a fork racing us is found the next round)."""
+        if self.version == 2 and (self.dirs["pids"] / "cgroup.kill").exists():
+            with contextlib.suppress(OSError):
+                (self.dirs["pids"] / "cgroup.kill").write_text("1")
+        for _ in range(200):
+            members = self.members()
+            if not members:
+                return True
+            for pid in members:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.kill(pid, signal.SIGKILL)
+            time.sleep(0.005)
+        return False
 
-def become_subreaper():
-    """Orphans of our children (double forks) become our children, so we can find them."""
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
-    except (OSError, AttributeError):
-        pass
+    def oom_kills(self):
+        text = self._read("memory", "memory.events" if self.version == 2 else
+                          "memory.oom_control")
+        for line in text.splitlines():
+            if line.startswith("oom_kill "):
+                return int(line.split()[1])
+        return 0
 
+    def peak(self):
+        text = self._read("memory", "memory.peak" if self.version == 2 else
+                          "memory.max_usage_in_bytes").strip()
+        return int(text) if text.isdigit() else None
 
-def kill_orphans(keep=()):
-    """Kill and reap every process adopted by us, but the children in ``keep`` (spare
-    children, which have run no submission code)."""
-    me = os.getpid()
-    for _ in range(50):
-        adopted = []
-        for p in PROC.iterdir():
-            try:
-                fields = (p / "stat").read_text().rsplit(")", 1)[1].split()
-            except (OSError, IndexError):
-                continue
-            if p.name.isdigit() and int(fields[1]) == me and fields[0] != "Z" \
-                    and int(p.name) not in keep:
-                adopted.append(int(p.name))
-        for pid in adopted:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        while True:
-            try:
-                if os.waitpid(-1, os.WNOHANG) == (0, 0):
+    def remove(self):
+        """Kill what is left, then remove the cgroup (its folders hold no files of ours)."""
+        self.kill()
+        for folder in dict.fromkeys(self.dirs.values()):
+            for _ in range(100):
+                try:
+                    folder.rmdir()
                     break
-            except ChildProcessError:
-                break
-        if not adopted:
-            return
-        time.sleep(0.02)
+                except FileNotFoundError:
+                    break
+                except OSError:
+                    time.sleep(0.01)
 
+
+def _lines(path):
+    try:
+        return Path(path).read_text().split()
+    except OSError:
+        return []

@@ -4,6 +4,7 @@ import math
 
 from .child.problems import PARAM_SHAPES
 from .misconceptions import BY_ID
+from .sandbox import MEMORY_PER_GRADING
 from .score import QUESTIONS, GroupScore
 from .untrusted import ANSWER_CHARS, KEY_CHARS, code, source_line
 
@@ -103,6 +104,9 @@ def error_text(err, fn, source):
     if kind == "timeout":
         return (f"`{fn}` did not finish within {err.get('seconds', 0):.0f} s (an infinite loop, "
                 "or a very slow update?); its remaining cases were not run.")
+    if kind == "memory":
+        return (f"`{fn}` ran out of memory: all the processes of one grading may use "
+                f"{MEMORY_PER_GRADING >> 20} MiB together. Its remaining cases were not run.")
     if kind == "crash":
         return (f"The process running `{fn}` ended abruptly (exit code {err.get('exit_code')}): "
                 "a call to `sys.exit`/`os._exit`, or a crash. Its remaining cases were not run.")
@@ -227,6 +231,7 @@ ERROR_WORDS = {"exception": "raised an exception", "returned-none": "returned No
                "missing-state-key": "left a state entry missing",
                "missing-function": "is missing", "not-implemented": "is not implemented",
                "timeout": "did not finish in time", "crash": "ended its process",
+               "memory": "ran out of memory",
                "not-run": "was not run (an earlier case failed)"}
 
 

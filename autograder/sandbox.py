@@ -3,30 +3,34 @@ only, so a child can start while the grader is still importing NumPy).
 
 One child runs a submission's cases, function after function; only a function that
 hangs or ends its child costs a fresh child, which takes over from the next function.
-A spare child is started when the sandbox opens, so its interpreter and NumPy start-up
-overlap the grader's own work. Each child starts with ``python -I -S`` and a
-``sys.path`` holding only a copy of ``autograder/child``, NumPy and ``pyseccomp``
-(torch, the answer key, the grader's own modules and its reference data are not
-importable), says when it is ready, then gets its request and each case's inputs on a
-pipe and answers with frames on another, under CPU, address-space, file-size,
-process-count and open-file limits and a wall-clock deadline.
+A spare child is started when the sandbox opens, so its start-up overlaps the grader's
+own work. On Linux children are forked by a zygote (``launch.py``) that has imported
+NumPy and nothing of the grader's data; elsewhere each is a fresh ``python -I -S``. A
+child gets its request and each case's inputs on a pipe and answers with frames on
+another, under CPU, address-space, file-size, process-count and open-file limits and a
+wall-clock deadline.
 
 Two modes:
 
-* **strict**, wherever the grader runs on a POSIX system (``autograder/isolation.py``,
-  imported only then): as root, children run as sandbox users of this grading's own,
-  which can read neither the hidden references nor the results; every process they
-  leave and every file they write in scratch folders goes before any result is written.
+* **strict**, wherever the grader runs on Linux: each child in namespaces of its own as
+  root (``child/confine.py``: only the standard library, NumPy and its own scratch exist
+  for it; no other process, no network, no kernel object outliving it), as a sandbox
+  user of this grading's own; else under Landlock. Every process of the grading sits in
+  one cgroup (``isolation.py``): memory and processes bounded as a whole, killed as a
+  whole. ``notes`` says which layers held.
 * **portable** (``Sandbox(portable=True)``: a student's ``grader.check`` on Windows, macOS
   or Linux, as any user): children run as the student, with the limits the platform
   allows; nothing outside a temporary folder is created or changed.
+
+Clean-up discards: a PID namespace ends with its first process, a private tmpfs with its
+mount namespace, the cgroup is removed; root never walks or unlinks a path a student
+made (a scratch folder outside namespaces is emptied with the sandbox user's own rights).
 
 The pipes are served by threads (``ChildIO``), so no call here blocks on a child and the
 same code runs on every OS (Windows' ``select`` takes no pipes).
 """
 
 import contextlib
-import importlib.util
 import os
 import queue
 import shutil
@@ -38,28 +42,33 @@ import threading
 import time
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parent
-CHILD_PACKAGE = PACKAGE / "child"
-# Readable by root only whenever children run as the sandbox user: the references (hidden
-# ones included) and, in the instructor's repository, the answer key and its source.
-PROTECTED = [PACKAGE / "data", PACKAGE.parent / "solutions", PACKAGE.parent / "assignment"]
-BOOT = ("import sys; sys.path[:0] = sys.argv[1:]; "
-        "from autograder.child.main import main; main()")
+from . import launch
+from .errors import SandboxBroken
+
 TIMEOUT_PER_FUNCTION = 20.0   # wall-clock seconds for all of one function's cases
 TIMEOUT_PER_SUBMISSION = 120.0
+GRADER_RESERVE = 10.0         # of the submission's budget, kept for comparing and writing
 LIMITS = {
-    "address_space": 512 * 2**20,  # two children + the grader fit in Gradescope's 768 MB
+    "address_space": 512 * 2**20,  # one process; the cgroup bounds them all together
     "file_size": 16 * 2**20,
     "open_files": 64,
 }
-CHILD_PROCESSES = 64           # the sandbox user's processes (or, unprivileged, ours + this)
-CHILD_START = 30.0             # seconds for a child to import NumPy and say it is ready
-SPARES = set()                 # pids of the spare children of every open sandbox
+MEMORY_PER_GRADING = 384 * 2**20   # every child process and its scratch, summed (cgroup)
+PROCESSES_PER_GRADING = 32         # (cgroup)
+SCRATCH_BYTES = 64 * 2**20         # /tmp, /var/tmp and /dev/shm of one child, together
+CHILD_PROCESSES = 16               # the sandbox user's processes (RLIMIT_NPROC)
+CHILD_START = 30.0             # seconds for a child to start and say it is ready
 
 
-class SandboxBroken(Exception):
-    """A child could not start as the sandbox user: the grader's fault, never the student's.
-    The message is for the instructor."""
+
+def switched_off():
+    """Isolation layers the instructor (or a test) switched off with ``OLAB_SANDBOX_OFF``, a
+    comma-separated list of ``namespaces``, ``landlock``, ``cgroup``, ``seccomp``: to see
+    the next layer hold, or to grade where one misbehaves."""
+    return set(os.environ.get("OLAB_SANDBOX_OFF", "").replace(" ", "").split(",")) - {""}
+
+
+__all__ = ["Sandbox", "SandboxBroken", "TIMEOUT_PER_FUNCTION", "TIMEOUT_PER_SUBMISSION"]
 
 
 class Sandbox:
@@ -68,144 +77,125 @@ class Sandbox:
     def __init__(self, timeout=TIMEOUT_PER_FUNCTION, budget=TIMEOUT_PER_SUBMISSION,
                  portable=False):
         self.timeout, self.budget, self.portable = timeout, budget, portable
-        self.user, self.identity, self.lock = None, None, None
-        self.iso = None          # autograder.isolation, in strict mode
+        self.user, self.identity, self.lock, self.cgroup = None, None, None, None
+        self.strict = not portable and launch.FORKING
         self.notes = []          # for the instructor: how isolated the children were
-        self.apart = None        # as root: the sandbox, of another user, for the hidden cases
+        self.scratch = []        # scratch folders outside namespaces (fallback layers)
+        self.off = switched_off()
+        self.peak = None         # the children's peak memory, summed, where a cgroup measured it
+        self.out_of_memory = 0   # the cgroup's out-of-memory kills so far
 
     def __enter__(self):
-        return self._enter(hidden_apart=True)
-
-    def _enter(self, hidden_apart):
-        if not self.portable and os.name == "posix":
-            from . import isolation
-
-            self.iso = isolation
-            isolation.become_subreaper()
-            if os.geteuid() == 0:
-                self.user, self.lock = isolation.claim_user()
         try:
-            return self._prepare(hidden_apart)
+            return self._prepare()
         except BaseException:
-            self.__exit__()      # what was made so far: a partner sandbox, folders, the lock
+            self.__exit__()      # what was made so far: folders, the cgroup, the lock
             raise
 
-    def _prepare(self, hidden_apart):
-        self.python = sys.executable
-        if self.user:
-            self.identity = self.iso.sandbox_identity(self.user)
-            self.python = self.iso.child_interpreter(self.identity)
-            if not self.python:
-                raise SandboxBroken(f"the sandbox user cannot execute {sys.executable} nor a "
-                                    "Python of the same version in /usr/bin or "
-                                    "/usr/local/bin: install Python where other users can "
-                                    "run it")
-            self.reap()               # whatever a crashed grading may have left as this user
-            for path in PROTECTED:
-                if path.exists():
-                    os.chmod(path, 0o700)
+    def _prepare(self):
+        if self.strict:
+            from . import isolation
+
+            if os.geteuid() == 0:
+                self.user, self.lock = isolation.claim_user()
+                self.identity = isolation.sandbox_identity(self.user)
+            else:
+                self.notes.append("not running as root: children ran as the grading user, "
+                                  "without namespaces of their own (Landlock only)")
+            self.cgroup, why = (None, "cgroup switched off") if "cgroup" in self.off else \
+                isolation.Cgroup.make(MEMORY_PER_GRADING, PROCESSES_PER_GRADING)
+            self.notes.extend(f"{layer} switched off (OLAB_SANDBOX_OFF)"
+                              for layer in sorted(self.off - {"cgroup"}))
+            if why:
+                self.notes.append(f"{why}: memory bounded per process "
+                                  f"({CHILD_PROCESSES} x {LIMITS['address_space'] >> 20} MiB)")
         elif not self.portable:
-            self.notes.append("not running as root: children ran as the grading user, "
-                              "without the sandbox user's file protections")
+            self.notes.append("no Linux isolation on this system: children ran as the "
+                              "grading user under per-process limits only")
         self.root = Path(tempfile.mkdtemp(prefix="olab-sandbox-"))
         self.private = self.root / "private"   # the parent's only: the children's stderr
-        self.site = self.root / "site"         # the child's sys.path, with self.paths
-        self.work = self.root / "work"         # the child's working directory
+        self.mountpoint = self.root / "root"   # where a child's own root is mounted
         self.private.mkdir(mode=0o700)
-        self.work.mkdir()
-        self.paths = [str(self.site)] + self._make_site()
-        os.chmod(self.root, 0o755)
-        if self.identity:
-            os.chown(self.work, *self.identity)
+        self.mountpoint.mkdir(mode=0o755)
+        os.chmod(self.root, 0o711)
         self.started, self.deadline, self.proven, self.spare = 0, None, False, None
-        if self.identity and hidden_apart:
-            self.apart = Sandbox(self.timeout, self.budget)._enter(hidden_apart=False)
-            self.apart.notes = self.notes
         self._keep_spare()
         return self
-
-    def _make_site(self):
-        """The child's own folder on its path: a copy of ``autograder/child`` and links to
-        NumPy and pyseccomp. Where links cannot be made (Windows without the privilege),
-        the folders holding those are returned, to go on the path after it."""
-        shutil.copytree(CHILD_PACKAGE, self.site / "autograder" / "child",
-                        ignore=shutil.ignore_patterns("__pycache__"))
-        (self.site / "autograder" / "__init__.py").write_text("")
-        numpy_dir = Path(importlib.util.find_spec("numpy").origin).resolve().parent
-        wanted = [numpy_dir.parent / name for name in ("numpy", "numpy.libs")]
-        seccomp = importlib.util.find_spec("pyseccomp")   # the child's network filter
-        if seccomp and seccomp.origin:
-            wanted.append(Path(seccomp.origin).resolve())
-        extra = []
-        for target in (t for t in wanted if t.exists()):
-            try:
-                (self.site / target.name).symlink_to(target, target.is_dir())
-            except OSError:
-                extra.append(str(target.parent))
-        for folder, _, files in os.walk(self.site):   # readable whatever our umask
-            os.chmod(folder, 0o755)
-            for path in (os.path.join(folder, name) for name in files):
-                if not os.path.islink(path):
-                    os.chmod(path, 0o644)
-        return sorted(set(extra))
 
     def _keep_spare(self):
         """Start a child now, to be used next (its start-up overlaps other work)."""
         self.spare = self.spare or self._spawn()
-        SPARES.add(self.spare[0].pid)
 
     def _take_spare(self):
         child, self.spare = self.spare or self._spawn(), None
-        SPARES.discard(child[0].pid)
         return child
 
     @property
     def users(self):
-        return [box.user for box in (self, self.apart) if box and box.user]
+        return [self.user] if self.user else []
 
     def for_hidden(self):
-        """Where the hidden cases run: as root, a sandbox of another user, whose child
-        started alongside ours, so no process the public cases' children leave can signal,
-        trace or read it; else this one (its processes killed between the two). Either way
-        on the submission's one budget."""
-        box = self.apart or self
-        box.deadline = self.deadline
-        return box
+        """Where the hidden cases run: this sandbox, in children of their own (fresh
+        namespaces; every process the public cases' children left is gone by then), on
+        the submission's one budget."""
+        return self
 
     def __exit__(self, *exc):
         """End everything this sandbox made (also after a failed start, part-way)."""
-        if self.apart:
-            self.apart.__exit__()
-            self.apart = None
         if getattr(self, "spare", None):   # never given a request (nothing to run)
             _end(self._take_spare())
-        if getattr(self, "python", None):
-            self.reap()
+        self._kill_processes()
+        if self.cgroup:
+            self.peak = self.cgroup.peak()
+            self.cgroup.remove()
+            self.cgroup = None
+        for folder in self.scratch:
+            self._discard(folder)
+        self.scratch = []
         if getattr(self, "root", None):
-            shutil.rmtree(self.root, ignore_errors=True)
+            # Only what root made and no child could write in: the stderr files (each
+            # child held one descriptor, never the folder) and empty folders.
+            shutil.rmtree(self.private, ignore_errors=True)
+            for folder in (self.mountpoint, self.root):
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
+            self.root = None
         if self.lock is not None:
             os.close(self.lock)
             self.lock = None
+
+    def _discard(self, folder):
+        """Remove a scratch folder a child could write in: empty already (a child in
+        namespaces never saw it), else emptied by a child of the zygote with the sandbox
+        user's rights, not root's. One that stays costs this grading a note, nothing else."""
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+            return
+        if launch.FORKING:
+            null = os.open(os.devnull, os.O_WRONLY)
+            try:
+                launch.zygote().start({**self._identity_spec(), "clean": str(folder)},
+                                      null, CHILD_START).wait()
+            except OSError:
+                pass
+            finally:
+                os.close(null)
+        try:
+            folder.rmdir()
+        except OSError:
+            self.notes.append(f"a scratch folder could not be emptied: {folder}")
+
+    def _identity_spec(self):
+        return {"uid": self.identity[0], "gid": self.identity[1]} if self.identity else {}
 
     def limits(self):
         limits = {**LIMITS, "cpu_seconds": int(self.budget) + 1}
         if self.identity:
             limits["processes"] = CHILD_PROCESSES
-        elif self.iso and self.iso.PROC.is_dir():    # a per-user limit: ours, and more
-            limits["processes"] = self.iso.user_process_count() + CHILD_PROCESSES
         return limits
 
     def env(self):
-        env = {"PATH": os.pathsep.join(["/usr/bin", "/bin"]), "HOME": str(self.work),
-               "LANG": "C.UTF-8", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
-               "MKL_NUM_THREADS": "1"}
-        # OpenBLAS settings for processors where old kernels crash; a shared libpython's
-        # path; what any Windows process needs.
-        for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "LD_LIBRARY_PATH",
-                     "SYSTEMROOT", "WINDIR", "TEMP", "TMP"):
-            if name in os.environ:
-                env[name] = os.environ[name]
-        return env
+        return launch.interpreter_env()
 
     def run(self, functions, make_request):
         """Run ``functions`` ({function: [case ids]}, in order) in as few children as
@@ -220,8 +210,9 @@ class Sandbox:
         the load frame, undecoded, or None). A child's frames are trusted for nothing here.
         Raises SandboxBroken if a child cannot start and answer (no submission code ran).
         """
-        if self.deadline is None:
-            self.deadline = time.monotonic() + self.budget
+        if self.deadline is None:   # the grader's own work after the children fits in
+            self.deadline = time.monotonic() + self.budget - min(GRADER_RESERVE,
+                                                                 self.budget / 4)
         outcome, head, names = {}, None, list(functions)
         while True:   # at least one child: with no function, it still loads and reports
             order = [f for f in names for _ in functions[f]]
@@ -244,22 +235,47 @@ class Sandbox:
         return outcome, head
 
     def _spawn(self):
-        """A child that imports NumPy, says it is ready, then waits for its request:
-        (process, its stderr file, its pipes, when it started)."""
+        """A child, ready to say when it is ready, then wait for its request: (process,
+        its stderr file, its pipes, when it started)."""
         self.started += 1
         stderr_path = self.private / f"stderr-{self.started}"
-        options = {"start_new_session": True} if os.name == "posix" else {
-            "creationflags": getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)}
-        if self.identity:
-            options.update(user=self.identity[0], group=self.identity[1], extra_groups=[])
-        with open(stderr_path, "wb") as stderr:
-            proc = subprocess.Popen([self.python, "-I", "-S", "-c", BOOT, *self.paths],
-                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                    stderr=stderr, cwd=self.work, env=self.env(), bufsize=0,
-                                    **options)
+        if launch.FORKING and not self.strict:
+            spec_strict = {"namespaces": False, "landlock": False}
+        else:
+            spec_strict = {}
+        if launch.FORKING:
+            scratch = self.root / f"scratch-{self.started}"
+            scratch.mkdir(mode=0o700)
+            self.scratch.append(scratch)
+            if self.identity:
+                os.chown(scratch, *self.identity)
+            spec = {**self._identity_spec(), "env": self.env(),
+                    "cgroups": self.cgroup.procs if self.cgroup else [],
+                    "namespaces": os.geteuid() == 0 and "namespaces" not in self.off,
+                    "landlock": "landlock" not in self.off,
+                    "seccomp": "seccomp" not in self.off,
+                    "mountpoint": str(self.mountpoint), "scratch": str(scratch),
+                    "scratch_bytes": SCRATCH_BYTES, **spec_strict}
+            fd = os.open(stderr_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            try:
+                proc = launch.zygote().start(spec, fd, CHILD_START)
+            finally:
+                os.close(fd)
+        else:
+            work = self.root / "work"
+            work.mkdir(exist_ok=True)
+            options = {"start_new_session": True} if os.name == "posix" else {
+                "creationflags": getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)}
+            with open(stderr_path, "wb") as stderr:
+                proc = subprocess.Popen([sys.executable, "-I", "-S", "-c", launch.BOOT,
+                                         *launch.site()], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, stderr=stderr, cwd=work,
+                                        env={**self.env(), "HOME": str(work)}, bufsize=0,
+                                        **options)
         from .child import wire  # (after the child started: it imports NumPy)
 
-        return proc, stderr_path, ChildIO(proc, wire.FrameReader(LIMITS["file_size"])), \
+        return proc, stderr_path, ChildIO(proc, wire.FrameReader(
+            LIMITS["file_size"], wire.CHILD_FRAMES)), \
             time.monotonic()
 
     def check(self):
@@ -271,13 +287,19 @@ class Sandbox:
 
     def _note_ready(self, io):
         """What the child said of itself before any submission code ran (so it is the
-        child's own word, not the submission's): whether its network filter is in place."""
+        child's own word, not the submission's): which isolation layers did not hold."""
         from .child import wire
+        from .untrusted import text
 
-        meta, _ = wire.decode(io.payloads()[0])
-        note = meta.get("network") if isinstance(meta, dict) else "an unreadable ready frame"
-        if note and not self.portable and str(note) not in self.notes:
-            self.notes.append(str(note))
+        try:
+            meta, _ = wire.decode(io.payloads()[0], wire.CHILD_HEADER_BYTES, 0)
+        except Exception:  # noqa: BLE001 - written before any submission code ran
+            meta = None
+        notes = meta.get("notes") if isinstance(meta, dict) else ["an unreadable ready frame"]
+        for note in notes if isinstance(notes, list) and not self.portable else ():
+            note = text(note, 300)
+            if note and note not in self.notes:
+                self.notes.append(note)
 
     def _wait_ready(self, proc, stderr_path, io, spawned):
         # Once a child has started here, a later one that does not is the submission's doing
@@ -326,10 +348,15 @@ class Sandbox:
                 break
             seen = io.wait(seen, 0.05)
         _end(child)
+        if self.cgroup and self.cgroup.oom_kills() > self.out_of_memory:
+            self.out_of_memory = self.cgroup.oom_kills()
+            code = "memory"          # the cgroup's bound, not the child's own doing
+        else:
+            code = proc.returncode
         frames = io.payloads()[1:]
         done = len(frames) >= 1 + len(order)
         stopped = None if done or not order else order[max(len(frames) - 1, 0)]
-        return frames, stopped, timed_out, proc.returncode
+        return frames, stopped, timed_out, code
 
     def _start_failure(self, proc, stderr_path):
         """What the instructor needs to know when a child could not start."""
@@ -338,30 +365,19 @@ class Sandbox:
             tail = stderr_path.read_bytes()[-1500:].decode(errors="replace").strip()
         except OSError:
             tail = ""
-        return (f"The grader's sandbox could not start: a child running {self.python} as "
+        return (f"The grader's sandbox could not start: a child of {sys.executable} as "
                 f"{who} did not import NumPy and answer within {CHILD_START:.0f} s (exit "
                 f"code {proc.returncode}). No submission code ran; nothing was graded. "
                 "Usually the grader's Python environment is not readable by that user: "
                 "install it where other users can read and execute it (not under a 0700 "
                 "home or temporary folder)." + (f"\n\nThe child said:\n{tail}" if tail else ""))
 
-    def reap(self):
-        """Kill every process the children left, then, as root, delete every file the
-        sandbox user (which this grading alone holds) left in the machine's scratch
-        folders."""
-        self._kill_processes()
-        if self.identity:
-            for top in self.iso.SCRATCH:
-                self.iso.remove_files_of(self.identity[0], top)
-
     def _kill_processes(self):
-        """Kill every process the children left (but spare children): by descent (we are
-        their subreaper, so double-forked daemons stay our descendants) and, as root,
-        every process of the sandbox user."""
-        if self.iso and self.iso.PROC.is_dir():
-            self.iso.kill_orphans(keep=SPARES)
-        if self.identity:
-            self.iso.kill_processes_of(self.identity, self.python)
+        """Kill every process of this grading: each child's PID namespace ended with it
+        (``_end``); outside namespaces, its warden killed what it left; the cgroup holds
+        anything else."""
+        if self.cgroup:
+            self.cgroup.kill()
 
 
 class ChildIO:
@@ -431,7 +447,9 @@ def _end(child):
     """Kill a child and everything in its process group, reap it, and take what it wrote
     before it ended."""
     proc, _, io, _ = child
-    if os.name == "posix":
+    if isinstance(proc, launch.ForkedChild):
+        proc.kill()
+    elif os.name == "posix":
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, signal.SIGKILL)
     else:

@@ -3,6 +3,9 @@
 import functools
 import json
 import os
+import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -45,6 +48,24 @@ def expected_points(cases, fails):
             mine = [c for c in cases if c.optimizer == optimizer and c.group == group]
             total += round(g["points"] * sum(not fails(c) for c in mine) / len(mine), 2)
     return round(total + QUESTION_POINTS, 2)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def busy_neighbour():
+    """Another user's process runs beside every test, naming a world-readable .py (a correct
+    answer) on its command line, as on a shared machine: no test may depend on a quiet one.
+    Returns the file's path."""
+    folder = Path(tempfile.mkdtemp(prefix="olab-neighbour-"))
+    folder.chmod(0o755)
+    notes = folder / "notes.py"
+    notes.write_text(complete_answer_key())
+    notes.chmod(0o644)
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(86400)",
+                             str(notes)])
+    yield notes
+    proc.kill()
+    proc.wait()
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @functools.cache

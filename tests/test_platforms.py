@@ -15,7 +15,7 @@ from examples.bugs import write
 TEMPLATE = ROOT / "student_template"
 POSIX_ONLY = ("resource", "pwd", "grp", "fcntl")
 
-# Runs first in the check's process and, through the sandbox's BOOT, in its child.
+# Runs first in the check's process and, through the launcher's BOOT, in its child.
 PRELUDE = {
     "windows": f"""
 import sys
@@ -51,8 +51,9 @@ sys.path.insert(0, sys.argv[1])
 from lab_support import check
 from lab_support.checks import _engine
 _engine()
-from autograder import sandbox
-sandbox.BOOT = sys.argv[4] + "\\n" + sandbox.BOOT.replace("; ", "\\n")
+from autograder import launch
+launch.FORKING = False          # neither Windows nor macOS forks a zygote: a fresh child each
+launch.BOOT = sys.argv[4] + "\\n" + launch.BOOT.replace("; ", "\\n")
 exec(sys.argv[4] + sys.argv[5])
 try:
     check(sys.argv[2], cells=[("In [1]", open(sys.argv[3]).read())])

@@ -7,7 +7,8 @@
   same user (another grading's child, a daemon left behind) can neither attach to it nor
   read its memory through ``/proc/<pid>/mem``.
 * ``no_network``: on Linux with libseccomp (through ``pyseccomp``), a seccomp filter that
-  refuses every socket but a Unix one, for this process and every process it starts;
+  refuses every socket but a Unix one, and System V IPC objects and message queues (which
+  could outlive the grading), for this process and every process it starts;
   ``socket.socket`` then says why in plain words.
 """
 
@@ -49,6 +50,7 @@ def private_memory():
         return False
 
 
+IPC_CALLS = ("shmget", "msgget", "semget", "mq_open")
 NETWORK_MESSAGE = "network access is blocked while grading: the lab needs none"
 
 
@@ -63,6 +65,8 @@ def no_network():
         rules.add_rule(pyseccomp.ERRNO(errno.EACCES), "socket",
                        pyseccomp.Arg(0, pyseccomp.NE, socket.AF_UNIX))
         rules.add_rule(pyseccomp.ERRNO(errno.ENOSYS), "io_uring_setup")
+        for call in IPC_CALLS:      # kernel objects that could outlive a grading
+            rules.add_rule(pyseccomp.ERRNO(errno.EPERM), call)
         rules.load()
     except Exception as exc:  # noqa: BLE001 - e.g. a kernel or container that refuses it
         return f"no network filter in the child ({type(exc).__name__}: {exc})"

@@ -20,6 +20,11 @@ import numpy as np
 _LENGTH = struct.Struct(">Q")
 _HEADER = struct.Struct(">I")
 DTYPES = {np.dtype(t).str: np.dtype(t) for t in ("<f8", "<i8", "|b1")}
+# What the trusted side accepts of a child's frame, by count as well as by bytes: the
+# largest honest frame (a case of the MLP) has about 20 arrays and a header of a few KiB.
+CHILD_HEADER_BYTES = 1 << 20
+CHILD_ARRAYS = 256
+CHILD_FRAMES = 1024
 
 
 def encode(meta, arrays=None):
@@ -37,13 +42,21 @@ def encode(meta, arrays=None):
     return b"".join([_LENGTH.pack(length), _HEADER.pack(len(header)), header, body])
 
 
-def decode(data):
+def decode(data, max_header=None, max_arrays=None):
     """(meta, arrays) of one frame's payload (without its length prefix); ValueError if
-    it is not a well-formed frame."""
+    it is not a well-formed frame, or (where given) its header has more than
+    ``max_header`` bytes or lists more than ``max_arrays`` arrays: both are checked before
+    anything is built from them (a header of 1 MiB parses into tens of MB at most)."""
     if len(data) < _HEADER.size:
         raise ValueError("frame shorter than its header length")
     (size,) = _HEADER.unpack_from(data)
+    if max_header is not None and size > max_header:
+        raise ValueError(f"a header of {size} bytes: more than {max_header}")
     header = json.loads(bytes(data[_HEADER.size:_HEADER.size + size]).decode())
+    if not isinstance(header, dict) or not isinstance(header.get("arrays"), list):
+        raise ValueError("a header without its list of arrays")
+    if max_arrays is not None and len(header["arrays"]) > max_arrays:
+        raise ValueError(f"{len(header['arrays'])} arrays: more than {max_arrays}")
     body = bytearray(data[_HEADER.size + size:])   # aligned and writable, owned here
     arrays, offset = {}, 0
     for name, dtype, shape in header["arrays"]:
@@ -85,19 +98,21 @@ def read_frame(stream):
 
 class FrameReader:
     """Complete frames of a byte stream fed in pieces, counted as they arrive (each byte
-    looked at once), up to ``limit`` bytes in all."""
+    looked at once), up to ``limit`` bytes and ``max_frames`` frames in all."""
 
-    def __init__(self, limit):
-        self.data, self.limit, self.ends = bytearray(), limit, []
+    def __init__(self, limit, max_frames=None):
+        self.data, self.limit, self.ends, self.max_frames = bytearray(), limit, [], max_frames
 
     @property
     def full(self):
-        return len(self.data) >= self.limit
+        return len(self.data) >= self.limit or (
+            self.max_frames is not None and len(self.ends) >= self.max_frames)
 
     def feed(self, chunk):
         self.data += chunk[:max(self.limit - len(self.data), 0)]
         start = self.ends[-1] if self.ends else 0
-        while start + _LENGTH.size <= len(self.data):
+        while start + _LENGTH.size <= len(self.data) and (
+                self.max_frames is None or len(self.ends) < self.max_frames):
             (length,) = _LENGTH.unpack_from(self.data, start)
             if start + _LENGTH.size + length > len(self.data):
                 break

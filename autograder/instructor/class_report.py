@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..misconceptions import BY_ID
 
-LIMIT_KINDS = {"timeout", "crash", "not-run", "malformed"}
+LIMIT_KINDS = {"timeout", "crash", "memory", "not-run", "malformed"}
 
 
 def load_results(out):
