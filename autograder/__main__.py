@@ -12,48 +12,73 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 from . import launch  # noqa: E402 - the standard library only
 
 
-def cmd_grade(args):
+def grade_to(path, json_out=None, timeout=None, budget=None, public_only=False):
+    """Grade one submission and write its results (when ``json_out``), whatever happens:
+    (exit code: 0 graded, 1 the grader's own failure, 3 no sandbox; the Grading or None)."""
     import time
     import traceback
 
     from .sandbox import TIMEOUT_PER_FUNCTION, TIMEOUT_PER_SUBMISSION, Sandbox, SandboxBroken
 
     started = time.monotonic()
-    launch.prepare()
     try:
         # The sandbox starts its child first, so the child's start-up overlaps our imports.
-        with Sandbox(timeout=args.timeout or TIMEOUT_PER_FUNCTION,
-                     budget=args.budget or TIMEOUT_PER_SUBMISSION) as sandbox:
+        with Sandbox(timeout=timeout or TIMEOUT_PER_FUNCTION,
+                     budget=budget or TIMEOUT_PER_SUBMISSION) as sandbox:
             from .grade import grade
 
-            if args.path == "-":
-                from .extract import SUBMISSION_VARIABLE
-
-                args.path = os.environ[SUBMISSION_VARIABLE]
-            grading = grade(args.path, public_only=args.public_only, sandbox=sandbox)
+            grading = grade(path, public_only=public_only, sandbox=sandbox)
     except SandboxBroken as exc:  # the machine's fault, not the submission's: no grade
         from .gradescope import infrastructure_error_results
         from .results import write_atomic
 
         print(exc, file=sys.stderr)
-        if args.json:
-            write_atomic(args.json, infrastructure_error_results(started, str(exc)))
-        return 3
+        if json_out:
+            write_atomic(json_out, infrastructure_error_results(started, str(exc)))
+        return 3, None
     except Exception:  # noqa: BLE001 - the grader's own failure: say so, still write results
         from .gradescope import internal_error_results
         from .results import write_atomic
 
         detail = traceback.format_exc()
         print(detail, file=sys.stderr)
-        if args.json:
-            write_atomic(args.json, internal_error_results(started, detail))
-        return 1
-    from .report import summary
+        if json_out:
+            write_atomic(json_out, internal_error_results(started, detail))
+        return 1, None
     from .results import results, write_atomic
 
-    if args.json:            # first: the results file does not depend on the terminal
-        write_atomic(args.json, results(grading))
-    print(summary(grading))
+    if json_out:            # first: the results file does not depend on the terminal
+        write_atomic(json_out, results(grading))
+    return 0, grading
+
+
+def cmd_grade(args):
+    launch.prepare()         # the zygote, before anything is read
+    if args.path == "-":
+        from .extract import SUBMISSION_VARIABLE
+
+        args.path = os.environ[SUBMISSION_VARIABLE]
+    code, grading = grade_to(args.path, args.json, args.timeout, args.budget, args.public_only)
+    if grading is not None:
+        from .report import summary
+
+        print(summary(grading))
+    return code
+
+
+def cmd_worker(args):
+    """Grade submission after submission in one process (batch's worker): each named on a
+    line of standard input, ``{"path", "json", "timeout"}`` in JSON; one line back for each,
+    ``{"code": N}``. One zygote serves them all; each grading has a sandbox of its own."""
+    import json
+
+    launch.prepare()
+    replies, sys.stdout = sys.stdout, sys.stderr    # nothing else reaches the reply channel
+    for line in sys.stdin:
+        job = json.loads(line)
+        code, _ = grade_to(job["path"], job["json"], job.get("timeout"), job.get("budget"))
+        replies.write(json.dumps({"code": code}) + "\n")
+        replies.flush()
     return 0
 
 
@@ -161,6 +186,9 @@ def main(argv=None):
     p.add_argument("--budget", type=float, help="wall-clock seconds for everything the "
                    "submission runs, results written within it (default 120)")
     p.set_defaults(func=cmd_grade)
+    p = sub.add_parser("worker", help="grade the submissions named on standard input, one "
+                       "JSON line each (what batch runs, one process per job)")
+    p.set_defaults(func=cmd_worker)
     p = sub.add_parser("references", help="generate golden trajectories with torch.optim, "
                        "and the known-buggy variants' trajectories")
     p.add_argument("--check", action="store_true",

@@ -10,7 +10,7 @@ both (the hidden one readable by root only while student code runs).
 
 import zlib
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 
 from . import references
 from .score import load_rubric
@@ -43,7 +43,7 @@ class Case:
     def steps(self) -> int:
         return STEPS[self.problem]
 
-    @property
+    @cached_property
     def id(self) -> str:
         return case_id(self.optimizer, self.group, self.problem, self.config, self.schedule)
 

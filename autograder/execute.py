@@ -67,11 +67,14 @@ def run_submission(source, plan, arrays, sandbox, answers=()):
     if not plan and not answers:
         return {}, Loaded()
     runs, head, own = {}, None, _own(source)
+    parts = []
     for public in (True, False):
         part = {f: [(c, k) for c, k in cases if c.public == public] for f, cases in plan.items()}
         part = {f: cases for f, cases in part.items() if cases}
-        if not part and not (public and answers):
-            continue          # (a child runs for the concept answers even with no case)
+        if part or (public and answers):   # (a child runs for the concept answers alone)
+            parts.append((public, part))
+    sandbox.runs_left = len(parts)
+    for public, part in parts:
         box = sandbox if public else sandbox.for_hidden()
 
         def make_request(names, first, part=part, asked=answers if head is None else (),

@@ -164,7 +164,7 @@ class Cgroup:
             for pid in members:
                 with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.kill(pid, signal.SIGKILL)
-            time.sleep(0.005)
+            time.sleep(0.001)
         return False
 
     def oom_kills(self):

@@ -174,12 +174,19 @@ class ForkedChild:
                 os.close(fd)
         self.stdin = os.fdopen(self_in, "wb", buffering=0)
         self.stdout = os.fdopen(self_out, "rb", buffering=0)
-        self.returncode, self._buffer = None, b""
-        line = self._line(wait)
-        self.pid = int(line) if line and line.isdigit() else None
-        if self.pid is None:         # the zygote is gone, or refused the spec
-            self.returncode = -1
-            os.close(self._status)
+        self.returncode, self._buffer, self._pid, self._wait = None, b"", None, wait
+
+    @property
+    def pid(self):
+        """The child's pid, once its warden has said it (read when first needed, so that
+        starting a child never waits for it)."""
+        if self._pid is None and self.returncode is None:
+            line = self._line(self._wait)
+            self._pid = int(line) if line and line.isdigit() else None
+            if self._pid is None:         # the zygote is gone, or refused the spec
+                self.returncode = -1
+                os.close(self._status)
+        return self._pid
 
     def _line(self, seconds):
         while b"\n" not in self._buffer:
@@ -198,7 +205,7 @@ class ForkedChild:
         return self.returncode
 
     def wait(self):
-        if self.returncode is None:
+        if self.pid is not None and self.returncode is None:
             line = self._line(None)
             self.returncode = int(line) if line and line.lstrip("-").isdigit() else -9
             os.close(self._status)

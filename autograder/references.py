@@ -18,6 +18,7 @@ Arrays of each file (keys are paths; ``<c>`` is a case id), packed by ``write_pa
 import io
 import json
 import math
+import os
 import zipfile
 from pathlib import Path
 
@@ -85,11 +86,23 @@ def _json_bytes(data):
 
 
 def read_packed(path):
-    with np.load(path, allow_pickle=False) as npz:
-        index = json.loads(npz["index"].tobytes().decode())
-        values = npz["values"]
-    return {key: values[offset:offset + math.prod(shape)].reshape(shape).astype(dtype)
-            for key, (offset, shape, dtype) in index.items()}
+    """{key: array} of a packed file, read-only; read once per process and kept while the
+    file stays the same (a batch worker grades many submissions against it)."""
+    info = os.stat(path)
+    stamp = (info.st_mtime_ns, info.st_size)
+    if _PACKED.get(str(path), (None,))[0] != stamp:
+        with np.load(path, allow_pickle=False) as npz:
+            index = json.loads(npz["index"].tobytes().decode())
+            values = npz["values"]
+        arrays = {key: values[offset:offset + math.prod(shape)].reshape(shape).astype(dtype)
+                  for key, (offset, shape, dtype) in index.items()}
+        for array in arrays.values():
+            array.setflags(write=False)
+        _PACKED[str(path)] = stamp, arrays
+    return _PACKED[str(path)][1]
+
+
+_PACKED = {}   # path -> ((mtime, size), arrays)
 
 
 def read_meta(path):

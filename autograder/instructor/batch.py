@@ -5,15 +5,18 @@ class report, and one page per written question with every student's answer.
 Accepted layouts: one ``.ipynb``/``.py``/``.zip`` per student or one folder per student (the
 name is the student's key); or a Gradescope "Export Submissions" folder or zip, whose
 ``submission_metadata.yml`` gives names, emails, ids and submission times (for the late
-policy). Each submission is graded by its own ``python -m autograder grade`` process, so a
-broken or hostile one costs only its own time limits; finished ones are skipped on a re-run
-unless ``regrade``.
+policy). ``jobs`` long-lived worker processes (``python -m autograder worker``) grade the
+submissions, each in a sandbox of its own, so a broken or hostile one costs only its own
+time limits; finished ones are skipped on a re-run unless ``regrade``.
 """
 
+import contextlib
 import csv
 import json
 import os
+import queue
 import re
+import select
 import shutil
 import subprocess
 import sys
@@ -24,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import late
-from ..extract import SUBMISSION_VARIABLE, SubmissionError
+from ..extract import SubmissionError
 from ..gradescope import find_submission, internal_error_results
 from ..results import write_atomic
 from ..sandbox import TIMEOUT_PER_SUBMISSION, Sandbox
@@ -97,8 +100,54 @@ def _gradescope_export(source, meta):
     return entries
 
 
-def grade_entry(entry, out, timeout=None, policy=None):
-    """Grade one entry in its own process; write results/<key>.json and feedback/<key>.md."""
+class Worker:
+    """A long-lived ``python -m autograder worker``: it forks its zygote once, then grades
+    the submissions it is sent one after another, each in a sandbox of its own. One that
+    hangs past a submission's budget or ends is replaced; only that submission is lost."""
+
+    def __init__(self):
+        self.proc = None
+
+    def grade(self, path, result, timeout):
+        """(graded, why not) for one submission, its results written to ``result``."""
+        if self.proc is None or self.proc.poll() is not None:
+            self.proc = subprocess.Popen([sys.executable, "-m", "autograder", "worker"],
+                                         cwd=PACKAGE_PARENT, stdin=subprocess.PIPE,
+                                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                         text=True, bufsize=1)
+        job = {"path": str(path), "json": str(result), "timeout": timeout}
+        try:
+            self.proc.stdin.write(json.dumps(job) + "\n")
+            self.proc.stdin.flush()
+        except OSError:
+            return False, f"the grading process ended (exit code {self.stop()})"
+        wait = TIMEOUT_PER_SUBMISSION + 60
+        if not select.select([self.proc.stdout], [], [], wait)[0]:
+            self.stop()
+            return False, "the grading process itself ran out of time"
+        line = self.proc.stdout.readline()
+        if not line:
+            return False, f"the grading process ended (exit code {self.stop()})"
+        code = json.loads(line).get("code")
+        return code == 0 and result.exists(), f"the grading process said {code}"
+
+    def stop(self):
+        if self.proc is None:
+            return None
+        with contextlib.suppress(OSError):
+            self.proc.stdin.close()
+        try:
+            code = self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            code = self.proc.wait()
+        self.proc = None
+        return code
+
+
+def grade_entry(entry, out, timeout=None, policy=None, workers=None):
+    """Grade one entry with a worker from ``workers`` (a queue; one is made without it);
+    write results/<key>.json and feedback/<key>.md."""
     started = time.monotonic()
     result = out / "results" / f"{entry.key}.json"
     if entry.path is None:
@@ -106,18 +155,15 @@ def grade_entry(entry, out, timeout=None, policy=None):
         data["output"] = ("No .ipynb, .py or .zip file was found in this submission.")
         data["extra_data"]["status"] = "empty"
     else:
-        # The path travels in the environment, which only its owner can read, not on the
-        # command line, which every user of the machine can.
-        command = [sys.executable, "-m", "autograder", "grade", "-", "--json", str(result)] \
-            + (["--timeout", str(timeout)] if timeout else [])
-        env = {**os.environ, SUBMISSION_VARIABLE: str(entry.path)}
+        own = workers is None
+        workers = workers or _pool(1)
+        worker = workers.get()
         try:
-            done = subprocess.run(command, cwd=PACKAGE_PARENT, capture_output=True, text=True,
-                                  timeout=TIMEOUT_PER_SUBMISSION + 60, env=env)
-            ok = done.returncode == 0 and result.exists()
-            detail = done.stderr[-4000:]
-        except subprocess.TimeoutExpired:
-            ok, detail = False, "the grading process itself ran out of time"
+            ok, detail = worker.grade(entry.path, result, timeout)
+        finally:
+            workers.put(worker)
+            if own:
+                worker.stop()
         data = json.loads(result.read_text()) if ok else internal_error_results(started, detail)
         data["extra_data"]["status"] = "graded" if ok else "internal-error"
     data["extra_data"]["student"] = {"key": entry.key, **entry.student}
@@ -126,6 +172,13 @@ def grade_entry(entry, out, timeout=None, policy=None):
     (out / "feedback").mkdir(parents=True, exist_ok=True)
     (out / "feedback" / f"{entry.key}.md").write_text(data["output"], encoding="utf-8")
     return data
+
+
+def _pool(jobs):
+    workers = queue.Queue()
+    for _ in range(jobs):
+        workers.put(Worker())
+    return workers
 
 
 def progress(done, total, width=30):
@@ -164,13 +217,18 @@ def _run(source, out, jobs, regrade, timeout, show_progress, roster, similar):
     rubric = load_rubric()
     entries = discover(source, out / ".export")
     todo = [e for e in entries if regrade or not (out / "results" / f"{e.key}.json").exists()]
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = [pool.submit(grade_entry, e, out, timeout, rubric.get("late_policy"))
-                   for e in todo]
-        for n, future in enumerate(as_completed(futures), 1):
-            future.result()
-            if show_progress:
-                progress(n, len(todo))
+    workers = _pool(jobs)
+    try:
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            futures = [pool.submit(grade_entry, e, out, timeout, rubric.get("late_policy"),
+                                   workers) for e in todo]
+            for n, future in enumerate(as_completed(futures), 1):
+                future.result()
+                if show_progress:
+                    progress(n, len(todo))
+    finally:
+        while not workers.empty():
+            workers.get().stop()
     if show_progress and todo:
         sys.stderr.write("\n")
     rows = write_grades(out, entries, rubric)
