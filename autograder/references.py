@@ -99,7 +99,7 @@ def read_packed(path):
         for array in arrays.values():
             array.setflags(write=False)
         _PACKED[str(path)] = stamp, arrays
-    return _PACKED[str(path)][1]
+    return dict(_PACKED[str(path)][1])      # the caller's own dict of shared arrays
 
 
 _PACKED = {}   # path -> ((mtime, size), arrays)

@@ -18,8 +18,8 @@ from pathlib import Path
 from benchmarks.figures import ROOT, shown
 
 RESULTS = ROOT / "benchmarks" / "results.json"
-BENCHMARKS = ["latency", "otter", "throughput", "footprint", "step_speed", "notebook",
-              "kernel_paths"]
+BENCHMARKS = ["latency", "layers", "otter", "throughput", "footprint", "step_speed",
+              "notebook", "kernel_paths"]
 
 
 def machine():

@@ -5,6 +5,7 @@ diagnosis included) and the untouched skeleton; and the latency of a notebook ch
 
 import shutil
 import statistics
+import subprocess
 
 from benchmarks.figures import PYTHON, ROOT, Figure, grade_command, held_to, spread, timed
 from examples.bugs import buggy_notebook
@@ -21,15 +22,21 @@ check("adam_step", cells=[("In [1]", open(sys.argv[2]).read())])
 """
 
 
+NUMPY = [PYTHON, "-c", "import numpy"]
+
+
 def latencies(paths, runs):
-    """{label: [seconds]}: ``runs`` cold gradings of each path, interleaved so that machine
-    noise falls on all of them alike (after one unmeasured run each, which compiles)."""
-    for path in paths.values():
-        timed(grade_command(path))
-    seconds = {label: [] for label in paths}
+    """{label: [seconds]}: ``runs`` cold gradings of each path, and as many bare NumPy
+    starts (label "numpy"), interleaved so that machine noise falls on all of them alike
+    (after one unmeasured run each, which compiles)."""
+    commands = {label: grade_command(path) for label, path in paths.items()}
+    commands["numpy"] = NUMPY
+    for command in commands.values():
+        timed(command)
+    seconds = {label: [] for label in commands}
     for _ in range(runs):
-        for label, path in paths.items():
-            seconds[label].append(timed(grade_command(path)))
+        for label, command in commands.items():
+            seconds[label].append(timed(command))
     return seconds
 
 
@@ -40,10 +47,42 @@ def run(scratch, runs=15):
     what = {"solution": "the solution notebook (100/100)",
             "buggy": f"a notebook with the {BUG} bug, diagnosed",
             "skeleton": "the untouched student notebook (0/100)"}
+    measured = latencies(paths, runs)
+    floor = measured.pop("numpy")
+    ratio = statistics.median(measured["solution"]) / statistics.median(floor)
     return [held_to(Figure(f"grade latency, {label}", statistics.median(seconds), "s",
                            f"python -m autograder grade on {what[label]}, cold process; "
                            f"{spread(seconds)}"), TARGETS[label])
-            for label, seconds in latencies(paths, runs).items()] + [check_latency(scratch)]
+            for label, seconds in measured.items()] + [
+        held_to(Figure("grade latency over a bare NumPy start", ratio, "x",
+                       f"median cold grade of the solution notebook / median of python -c "
+                       f"'import numpy' ({statistics.median(floor):.3f} s), interleaved in "
+                       f"one run"), "<= 1.5"),
+        check_latency(scratch), warm_check_latency(scratch)]
+
+
+WARM = CHECK + """
+import statistics, time
+seconds = []
+for _ in range(int(sys.argv[3])):
+    started = time.monotonic()
+    check("adam_step", cells=[("In [1]", open(sys.argv[2]).read())])
+    seconds.append(time.monotonic() - started)
+print(statistics.median(seconds), min(seconds), max(seconds))
+"""
+
+
+def warm_check_latency(scratch, runs=10):
+    """Checks after the first in one interpreter, as a student's later checks in a kernel."""
+    template = scratch / "student_template"
+    done = subprocess.run([PYTHON, "-c", WARM, str(template),
+                           str(ROOT / "solutions" / "optimizers.py"), str(runs)],
+                          capture_output=True, text=True, timeout=300)
+    median, low, high = map(float, done.stdout.split()[-3:])
+    return held_to(Figure("notebook check latency, warm kernel", median, "s",
+                          f"lab_support.check('adam_step') on the answer key after a first "
+                          f"check in the same interpreter; median of {runs}; range "
+                          f"{low:.3f}-{high:.3f} s"), "<= 0.15")
 
 
 def check_latency(scratch, runs=10):
