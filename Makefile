@@ -22,7 +22,7 @@ demo: build autograder
 	$(PY) -m examples.demo
 
 test: build lint
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2 --dist loadfile
 
 bench: build
 	$(PY) -m benchmarks

@@ -354,14 +354,20 @@ def _module_binds(text):
     return {s.get_name() for s in top.get_symbols() if s.is_assigned() or s.is_imported()}
 
 
+def _cut(text, start, end=None):
+    """``text`` cut at columns as ``ast`` counts them: UTF-8 bytes, not characters (``η``
+    is two), so a line with non-ASCII text before the cut keeps what it should."""
+    return text.encode("utf-8", "surrogatepass")[start:end].decode("utf-8", "surrogatepass")
+
+
 def _segment(node, lines, label):
     """The node's own lines, cut at its columns (so ``a = 1; run()`` keeps only ``a = 1``)."""
     decorated = getattr(node, "decorator_list", None)
     first = decorated[0].lineno if decorated else node.lineno
     chunk = [lines[i - 1] if i <= len(lines) else "" for i in range(first, node.end_lineno + 1)]
-    chunk[-1] = chunk[-1][:node.end_col_offset]
+    chunk[-1] = _cut(chunk[-1], 0, node.end_col_offset)
     if not decorated:
-        chunk[0] = chunk[0][node.col_offset:]
+        chunk[0] = _cut(chunk[0], node.col_offset)
     return [(text, f"{label}, line {i}" if label else f"line {i}")
             for i, text in enumerate(chunk, first)]
 

@@ -67,6 +67,18 @@ def sandbox_identity(user):
     return entry.pw_uid, entry.pw_gid
 
 
+def processes_of(uid):
+    """The pids of every process of ``uid`` (its own per-user process limit counts them)."""
+    found = []
+    for entry in PROC.iterdir():
+        try:
+            if entry.name.isdigit() and entry.stat().st_uid == uid:
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
 class Cgroup:
     """One cgroup (v2) or one per controller (v1) holding every process of one grading:
     memory (tmpfs scratch included) and the process count bound as a whole, every process

@@ -45,6 +45,10 @@ from pathlib import Path
 from . import launch
 from .errors import SandboxBroken
 
+PACKAGE = Path(__file__).resolve().parent
+# Readable by root only whenever children run as the sandbox user: the references (hidden
+# ones included) and, in the instructor's repository, the answer key and its source.
+PROTECTED = [PACKAGE / "data", PACKAGE.parent / "solutions", PACKAGE.parent / "assignment"]
 TIMEOUT_PER_FUNCTION = 20.0   # wall-clock seconds for all of one function's cases
 TIMEOUT_PER_SUBMISSION = 120.0
 GRADER_RESERVE = 10.0         # of the submission's budget, kept for comparing and writing
@@ -99,6 +103,9 @@ class Sandbox:
             if os.geteuid() == 0:
                 self.user, self.lock = isolation.claim_user()
                 self.identity = isolation.sandbox_identity(self.user)
+                for path in PROTECTED:    # should every other layer fail: root's only
+                    if path.exists():
+                        os.chmod(path, 0o700)
             else:
                 self.notes.append("not running as root: children ran as the grading user, "
                                   "without namespaces of their own (Landlock only)")
@@ -107,8 +114,8 @@ class Sandbox:
             self.notes.extend(f"{layer} switched off (OLAB_SANDBOX_OFF)"
                               for layer in sorted(self.off - {"cgroup"}))
             if why:
-                self.notes.append(f"{why}: memory bounded per process "
-                                  f"({CHILD_PROCESSES} x {LIMITS['address_space'] >> 20} MiB)")
+                self.notes.append(f"{why}: memory bounded per process ({CHILD_PROCESSES} "
+                                  f"more processes x {LIMITS['address_space'] >> 20} MiB)")
         elif not self.portable:
             self.notes.append("no Linux isolation on this system: children ran as the "
                               "grading user under per-process limits only")
@@ -201,6 +208,10 @@ class Sandbox:
         limits = {**LIMITS, "cpu_seconds": int(self.budget) + 1}
         if self.identity:
             limits["processes"] = CHILD_PROCESSES
+        elif self.strict:        # a per-user limit: the user's own processes, and more
+            from .isolation import processes_of
+
+            limits["processes"] = len(processes_of(os.getuid())) + CHILD_PROCESSES
         return limits
 
     def env(self):

@@ -185,3 +185,15 @@ def test_a_statement_that_parses_but_does_not_compile_is_a_warning(write):
     report = summary(grading)
     assert "`SyntaxError`: `'break' outside loop" in report
     assert "ended abruptly" not in report
+
+
+def test_non_ascii_text_beside_a_kept_statement_costs_nothing(tmp_path):
+    """``ast`` counts columns in UTF-8 bytes: a Greek letter before a ``;`` once cut the kept
+    statement at the wrong place (0/100, or ``ax_stable_lr``)."""
+    path = notebook(tmp_path, [SOLUTION.read_text(),
+                               'label = "Adam, β₂ = 0.99"; betas = (0.9, 0.99)',
+                               'note = "η"; max_stable_lr = 0.08  # 2 / λ_max'])
+    kept = extract(path, ["max_stable_lr"])
+    assert "betas = (0.9, 0.99)" in kept.source.splitlines()
+    assert "max_stable_lr = 0.08" in kept.source.splitlines()
+    assert grade(path).points == TOTAL

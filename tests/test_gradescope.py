@@ -3,6 +3,7 @@ setup.sh run with Python 3.10 (Gradescope's) and the lean runtime only, then
 run_autograder on several submissions."""
 
 import json
+import os
 import subprocess
 import time
 import zipfile
@@ -108,3 +109,47 @@ def adam_step(param, grad, state, **hyper):
     assert json.loads((root / "results" / "results.json").read_text()) == data
     assert sandbox_processes(data) == []
     assert seconds < 30
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0,
+                    reason="needs root to become another user")
+def test_as_a_normal_user_grading_runs_under_landlock_and_says_so(image):
+    """An instructor without root (or a JupyterHub user), who owns the grader's files: no
+    namespaces, no user of its own, but Landlock and the filter hold (the child cannot read
+    the hidden references its own user can), and the notes say what did not."""
+    from test_red_team import submission
+
+    folder = image.base / "as-nobody"     # (pytest's folders are root's only)
+    folder.mkdir(mode=0o777, exist_ok=True)
+    folder.chmod(0o777)
+    data_dir = image.root / "source" / "autograder" / "data"
+    hidden = data_dir / "references-hidden.npz"
+    subprocess.run(["chown", "-R", "nobody", str(image.root / "source")], check=True)
+    attack = submission(f"""
+        try:
+            open({str(hidden)!r}, "rb").read(8)
+            raise RuntimeError("READ the hidden references")
+        except OSError as exc:
+            raise RuntimeError("REFUSED " + type(exc).__name__)
+    """)
+    graded = {}
+    try:
+        for name, text in (("solution", SOLUTION.read_text()), ("attack", attack)):
+            (folder / f"{name}.py").write_text(text)
+            (folder / f"{name}.py").chmod(0o644)
+            done = subprocess.run(["runuser", "-u", "nobody", "--",
+                                   image.env["AUTOGRADER_PYTHON"], "-m", "autograder", "grade",
+                                   str(folder / f"{name}.py"), "--json",
+                                   str(folder / f"{name}.json")], cwd=image.root / "source",
+                                  env={**image.env, "HOME": str(folder)}, capture_output=True,
+                                  text=True, timeout=300)
+            assert done.returncode == 0, done.stderr[-3000:]
+            graded[name] = json.loads((folder / f"{name}.json").read_text())
+    finally:
+        subprocess.run(["chown", "-R", "root", str(image.root / "source")], check=True)
+    assert graded["solution"]["score"] == TOTAL
+    notes = graded["solution"]["extra_data"]["sandbox_notes"]
+    assert any("not running as root" in n for n in notes), notes
+    assert not any("no Landlock" in n or "network filter" in n for n in notes), notes
+    output = json.dumps(graded["attack"])
+    assert "REFUSED PermissionError" in output and "READ the" not in output

@@ -40,7 +40,7 @@ def submission(body="", load=""):
     return ANSWER[:SGD_START] + loader + sgd + ANSWER[SGD_END:]
 
 
-def grade_cli(tmp_path, source, cwd=ROOT, timeout=3):
+def grade_cli(tmp_path, source, cwd=ROOT, timeout=2):
     path = tmp_path / "attack.py"
     path.write_text(source)
     out = tmp_path / "results" / "results.json"
@@ -179,9 +179,9 @@ def test_leaves_a_background_process(tmp_path):
     "except (ValueError, OSError):\n    pass\nt0 = time.time()\nwhile time.time() < t0 + 120: pass",
 ])
 def test_never_ends(tmp_path, body):
-    data, seconds = grade_cli(tmp_path, submission(body), timeout=3)
+    data, seconds = grade_cli(tmp_path, submission(body), timeout=1)
     assert data["score"] == WITHOUT_SGD
-    assert "did not finish within 3 s" in sgd_output(data)
+    assert "did not finish within 1 s" in sgd_output(data)
     assert seconds < 25
 
 
