@@ -28,6 +28,7 @@ def grade_to(path, json_out=None, timeout=None, budget=None, public_only=False):
             from .grade import grade
 
             grading = grade(path, public_only=public_only, sandbox=sandbox)
+        grading.children_peak = sandbox.peak     # measured as the sandbox closed
     except SandboxBroken as exc:  # the machine's fault, not the submission's: no grade
         from .gradescope import infrastructure_error_results
         from .results import write_atomic

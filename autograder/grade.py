@@ -33,6 +33,7 @@ class Grading:
     sandbox_notes: list = field(default_factory=list)  # for the instructor, not the student
     sandbox_users: list = field(default_factory=list)   # the users children ran as, if any
     answers: dict = field(default_factory=dict)        # concept answers as the child saw them
+    children_peak: int = None      # bytes: every child of the grading together (its cgroup)
 
     @property
     def points(self):

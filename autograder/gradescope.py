@@ -78,6 +78,7 @@ def grade_folder(folder, started, metadata=None):
                 grading = graded_unreadable(str(folder), exc, started)
             else:
                 grading = grade(path, sandbox=sandbox)
+        grading.children_peak = sandbox.peak     # measured as the sandbox closed
         data = results(grading)
         data["extra_data"]["submission_file"] = str(grading.submission)
         if metadata is not None:

@@ -90,6 +90,8 @@ def results(grading):
             "misconceptions": misconceptions_of(grading, grading.cases),
             "sandbox_notes": grading.sandbox_notes,
             "sandbox_users": grading.sandbox_users,
+            "children_peak_memory_mb": None if grading.children_peak is None
+            else round(grading.children_peak / 2**20, 1),
             "versions": {"python": platform.python_version(), "numpy": np.__version__},
         },
     }

@@ -61,4 +61,80 @@ def run(scratch=None, runs=5):
         held_to(Figure("grade peak memory", local / MB, "MB",
                        "python -m autograder grade on the solution notebook and its child, "
                        "resident, summed; largest of 3"), "<= 200"),
-    ]
+    ] + [f for f in [hostile_peak(Path(scratch or "."))] if f]
+
+
+HOSTILE = {
+    "five helpers of 150 MB": """
+        import os, numpy as np
+        for _ in range(5):
+            if os.fork() == 0:
+                hoard = np.ones(150 * 2**20 // 8)
+                import time
+                time.sleep(1)
+                os._exit(0)
+        os.wait()
+    """,
+    "a hoard of 64 MB arrays": """
+        import numpy as np
+        hoard = [np.ones(2**23) for _ in range(64)]
+    """,
+    "a fork bomb": """
+        import os, time
+        for _ in range(200):
+            if os.fork() == 0:
+                time.sleep(5)
+                os._exit(0)
+    """,
+    "a forged frame of 735,000 arrays": """
+        import json, os
+        header = json.dumps({"meta": {}, "arrays": [[f"a{i}", "<f8", [0]]
+                                                    for i in range(735_000)]}).encode()
+        frame = (len(header) + 4).to_bytes(8, "big") + len(header).to_bytes(4, "big") + header
+        for fd in range(3, 12):
+            try:
+                os.write(fd, frame)
+            except OSError:
+                pass
+    """,
+}
+MEASURED = """
+import json, resource, subprocess, sys
+subprocess.run(sys.argv[2:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+children = json.load(open(sys.argv[1]))["extra_data"].get("children_peak_memory_mb")
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, children)
+"""
+
+
+def hostile_peak(scratch):
+    """The largest memory of one grading, grader and children together, over the hostile
+    submissions above (each in sgd_step of the answer key): the grader's own peak resident
+    memory plus its children's peak as their cgroup measured it."""
+    import sys
+    import textwrap
+
+    from examples.bugs import complete_answer_key
+
+    answer = complete_answer_key()
+    start, end = answer.index("def sgd_step("), answer.index("def rmsprop_step(")
+    worst = []
+    for name, body in HOSTILE.items():
+        source = (answer[:start] + "def sgd_step(param, grad, state, **hyper):\n"
+                  + textwrap.indent(textwrap.dedent(body).strip(), "    ")
+                  + "\n    return param\n\n\n" + answer[end:])
+        path, out = scratch / "hostile.py", scratch / "hostile.json"
+        path.write_text(source)
+        done = subprocess.run([sys.executable, "-c", MEASURED, str(out),
+                               *grade_command(path, "--json", str(out), "--timeout", "5")],
+                              cwd=Path(__file__).resolve().parent.parent, capture_output=True,
+                              text=True, env=env(), timeout=600)
+        grader, children = done.stdout.split()
+        if children == "None":
+            return None
+        worst.append((float(grader) + float(children), name, float(grader), float(children)))
+    total, name, grader, children = max(worst)
+    return held_to(Figure("hostile grading peak memory", total, "MB",
+                          f"the grader's peak resident memory plus its children's peak in "
+                          f"their cgroup, largest over {len(HOSTILE)} hostile submissions "
+                          f"({', '.join(HOSTILE)}); largest for {name}: {grader:.0f} + "
+                          f"{children:.0f} MB"), "<= 512")
