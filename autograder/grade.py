@@ -60,6 +60,19 @@ def load_warning_text(w, origins):
     return (f"Loading {where} raised `{w['type']}`: {code(w['message'])}; grading went on "
             "without it.")
 
+def answers_as_graded(cells, names, sandbox):
+    """The concept answers among ``names`` as grading records them from ``cells`` ([(label,
+    code)]): the same extraction and the same load in a child. ({name: value}, [a sentence
+    for each statement that failed to load]); a name missing from the first was dropped."""
+    kept = extract_cells(cells, list(names), set())
+    asked = [n for n in names if n in kept.assigned]
+    if not asked:
+        return {}, []
+    _, loaded = run_submission(kept.source, {}, {}, sandbox, answers=asked)
+    texts = (load_warning_text(w, kept.origins) for w in loaded.warnings)
+    return loaded.answers, [t for t in texts if t]
+
+
 def graded_unreadable(submission, error, started, public_only=False):
     """The Grading of a submission that could not be read at all: zero, and why."""
     cases, rubric = select(public_only), load_rubric()

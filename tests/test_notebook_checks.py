@@ -76,3 +76,52 @@ def test_kernels_checking_at_once_each_import_a_whole_engine(tmp_path):
         assert json.loads(out.strip().splitlines()[-1]) == {"passed": True}, err
     unpacked = list((template / ".autograder_engine").iterdir())
     assert len(unpacked) == 1 and (unpacked[0] / "autograder" / "grade.py").exists()
+
+
+ANSWER_FORMS = {
+    "a literal": "max_stable_lr = 0.08",
+    "an expression of numbers": "max_stable_lr = 2 / 25",
+    "NumPy on numbers": "import numpy as np\nmax_stable_lr = float(2 / np.sqrt(625.0))",
+    "a function of the notebook": "def stable(l):\n    return 2 / l\n\nmax_stable_lr = stable(25.0)",
+    "computed from a dropped name": ("import numpy as np\nH = np.diag([1.0, 25.0])\n"
+                                     "max_stable_lr = 2 / np.linalg.eigvalsh(H).max()"),
+    "Greek beside a ';'": 'note = "η, λ_max = 25"; max_stable_lr = 0.08',
+    "annotated, CRLF, a tab": "max_stable_lr: float = 0.08\r\nif True:\r\n\tpass\r\n",
+    "a walrus": "max_stable_lr = (two := 2.0) / 25",
+    "from a loop's result": "best = 0.0\nfor lr in (0.04, 0.08):\n    best = lr\nmax_stable_lr = best",
+}
+CHECK_ANSWER = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from lab_support import check_answer
+cells = json.loads(sys.argv[2])
+space = {}
+for _, code in cells:
+    exec(code.replace("\\r\\n", "\\n"), space)
+print(json.dumps(check_answer("max_stable_lr", space["max_stable_lr"], cells=cells)))
+"""
+
+
+@pytest.mark.parametrize("form", sorted(ANSWER_FORMS))
+def test_the_answer_cell_says_recorded_only_when_grading_records_it(form, tmp_path):
+    """The answer cell runs the grader's own extraction and load on the cells the session
+    ran: it says "recorded" exactly when grading records the very value, and refuses the
+    answer where it is typed otherwise."""
+    import nbformat
+
+    from autograder.grade import grade
+
+    cells = [("In [1]", (ROOT / "solutions" / "optimizers.py").read_text()),
+             ("In [2]", ANSWER_FORMS[form])]
+    done = subprocess.run([sys.executable, "-c", CHECK_ANSWER, str(TEMPLATE), json.dumps(cells)],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert done.returncode == 0, done.stderr
+    said = json.loads(done.stdout.strip().splitlines()[-1])
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(code) for _, code in cells]
+    nbformat.write(nb, tmp_path / "lab.ipynb")
+    recorded = grade(tmp_path / "lab.ipynb").answers.get("max_stable_lr")
+    assert said == (recorded == 0.08), (form, recorded, done.stdout)
+    assert ("is recorded" in done.stdout) == said
+    if form == "computed from a dropped name":
+        assert not said and "name 'H' is not defined" in done.stdout

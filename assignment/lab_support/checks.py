@@ -88,10 +88,13 @@ def _show_markdown(text):
     return True
 
 
-def check_answer(name, value):
-    """What the notebook can check of a concept answer: that it is a finite number (it says
-    so, without stopping a run of every cell). Whether it is right is graded after
-    submission, against a key this notebook does not have. True if the form is right."""
+def check_answer(name, value, cells=None):
+    """What the notebook can check of a concept answer: that it is a finite number, and that
+    grading will see it -- the cells this session ran go through the autograder's own
+    extraction and load (``cells``: [(label, code)] instead), so an answer computed from a
+    name grading drops (``H = np.diag(...)``) is refused here, where it is typed. It says so
+    without stopping a run of every cell. Whether it is right is graded after submission,
+    against a key this notebook does not have. True if grading will record ``value``."""
     if value is Ellipsis:
         print(f"{name} is not answered yet: assign a number to it in the cell above.")
         return False
@@ -100,9 +103,39 @@ def check_answer(name, value):
         print(f"{name} must be a finite number, e.g. {name} = 0.5 (it is {value!r}): as it "
               "is, it cannot earn its points.")
         return False
+    if cells is None:
+        try:
+            cells = session_cells()
+        except (ImportError, RuntimeError):    # not in a notebook: nothing to compare with
+            cells = None
+    seen = _as_graded(name, cells) if cells is not None else (value, [])
+    if seen[0] is None or not _same(seen[0], value):
+        because = " ".join(seen[1]) or "its cell assigns it from something grading drops."
+        print(f"{name} = {value!r} here, but grading will "
+              + ("not see it" if seen[0] is None else f"see {seen[0]!r}")
+              + f": {because} Grading keeps imports, functions, literal values and the "
+              f"answer's own line: write the number, or an expression of numbers (e.g. "
+              f"{name} = 2 / 25), and run this cell again.")
+        return False
     print(f"{name} = {value!r} is recorded. This notebook does not know the answer: it is "
           "graded after you submit (here only its form is checked: a finite number).")
     return True
+
+
+def _as_graded(name, cells):
+    """(the value grading records for ``name`` from ``cells``, or None; why it failed)."""
+    _engine()
+    from autograder.grade import answers_as_graded
+    from autograder.sandbox import Sandbox
+
+    with Sandbox(portable=True) as sandbox:
+        answers, why = answers_as_graded(cells, [name], sandbox)
+    return answers.get(name), why
+
+
+def _same(seen, value):
+    return isinstance(seen, float) and math.isclose(seen, float(value), rel_tol=1e-12,
+                                                    abs_tol=0.0)
 
 
 def written_answers(notebook, out="written_answers.html"):
