@@ -82,13 +82,15 @@ ANSWER_FORMS = {
     "a literal": "max_stable_lr = 0.08",
     "an expression of numbers": "max_stable_lr = 2 / 25",
     "NumPy on numbers": "import numpy as np\nmax_stable_lr = float(2 / np.sqrt(625.0))",
-    "a function of the notebook": "def stable(l):\n    return 2 / l\n\nmax_stable_lr = stable(25.0)",
+    "a function of the notebook": ("def stable(l):\n    return 2 / l\n\n"
+                                   "max_stable_lr = stable(25.0)"),
     "computed from a dropped name": ("import numpy as np\nH = np.diag([1.0, 25.0])\n"
                                      "max_stable_lr = 2 / np.linalg.eigvalsh(H).max()"),
     "Greek beside a ';'": 'note = "η, λ_max = 25"; max_stable_lr = 0.08',
     "annotated, CRLF, a tab": "max_stable_lr: float = 0.08\r\nif True:\r\n\tpass\r\n",
     "a walrus": "max_stable_lr = (two := 2.0) / 25",
-    "from a loop's result": "best = 0.0\nfor lr in (0.04, 0.08):\n    best = lr\nmax_stable_lr = best",
+    "from a loop's result": ("best = 0.0\nfor lr in (0.04, 0.08):\n    best = lr\n"
+                             "max_stable_lr = best"),
 }
 CHECK_ANSWER = """
 import json, sys
