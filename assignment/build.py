@@ -122,7 +122,7 @@ def question_block(name, source_parts):
         return "\n".join([
             raw("# BEGIN QUESTION", f"name: {name}", f"points: {q['points']:g}"),
             raw("# BEGIN SOLUTION"), f"# %%\n{name} = {q['answer']}  # SOLUTION\n",
-            raw("# END SOLUTION"), f"# %%\nlab.check_answer({name!r}, {name})\n",
+            raw("# END SOLUTION"), f"# %%\nlab.check_answer({name!r}, {name});\n",
             raw("# END QUESTION")])
     o = SPEC.OPTIMIZERS[name]
     test = (f"def test_{name}():\n    import lab_support\n"

@@ -27,8 +27,11 @@
 #
 # **How your work is graded.** An autograder runs your step functions on fixed cases and
 # compares every parameter and every state entry, after every step, with recordings of
-# `torch.optim` itself (float64). Matching to about 1e-10 relative is required: any
-# mathematically equivalent formula passes, a different formula does not.
+# `torch.optim` itself (float64). Matching to about 1e-10 relative is required, for the
+# parameter **and for each state entry torch keeps** (`momentum_buffer`, `exp_avg`, ...):
+# any mathematically equivalent formula for them passes; a different formula does not, and
+# neither does a state entry holding another quantity (a velocity that already includes the
+# learning rate, say), even when the parameters it gives match.
 #
 # * Each function updates **one** parameter array: it takes `param`, its `grad`, and that
 #   parameter's own `state` dict (`{}` before its first step), and **returns the updated

@@ -135,6 +135,11 @@ def divergence_text(outcome, case):
                 else ".")]
     if outcome.steps_matched:
         lines[0] += f" Steps 1–{outcome.steps_matched} matched."
+    if "param" in outcome.matching:
+        lines[0] += (" Your parameter is right at this step, the state is not: grading "
+                     "compares every state entry torch keeps, so each must hold torch's "
+                     "quantity under torch's name (the docstring gives its equation), even "
+                     "where another quantity gives the same parameters.")
     if case.public:
         lines += ["", "| entry | index | expected (torch) | yours | abs. error | rel. error |",
                   "|---|---|---|---|---|---|"]
