@@ -52,10 +52,11 @@ def request_for(source, cases, arrays, limits, answers=()):
                   for case, _ in cases]
 
 
-def run_submission(source, plan, arrays, sandbox, answers=()):
+def run_submission(source, plan, arrays, sandbox, answers=(), load=False):
     """Run every function of ``plan`` ({function: [(case, state_keys)]}) in ``sandbox`` (an
     entered ``Sandbox``); the first child also reports the values of the ``answers`` names
-    (a child runs for them even when no function does).
+    (a child runs for them even when no function does, and with ``load`` for the load's
+    warnings alone).
 
     Public cases run first, in children that never receive a hidden input; hidden cases
     after them, in children of their own (``Sandbox.for_hidden``), so nothing a submission
@@ -64,14 +65,14 @@ def run_submission(source, plan, arrays, sandbox, answers=()):
     ``state_keys`` maps each parameter to {"shape": ..., "keys": {torch's state key: shape}}.
     Returns ({case id: Run}, Loaded).
     """
-    if not plan and not answers:
+    if not plan and not answers and not load:
         return {}, Loaded()
     runs, head, own = {}, None, _own(source)
     parts = []
     for public in (True, False):
         part = {f: [(c, k) for c, k in cases if c.public == public] for f, cases in plan.items()}
         part = {f: cases for f, cases in part.items() if cases}
-        if part or (public and answers):   # (a child runs for the concept answers alone)
+        if part or (public and (answers or load)):   # (a child runs to load alone)
             parts.append((public, part))
     sandbox.runs_left = len(parts)
     for public, part in parts:

@@ -83,6 +83,23 @@ def graded_unreadable(submission, error, started, public_only=False):
                    warnings=[str(error)], seconds=time.monotonic() - started)
 
 
+def imported_but_missing(source, warnings):
+    """({name: module} for each name the kept code imports from a module that grading does
+    not have, by the load's own warnings; the module of a ``from ... import *`` of one, or
+    None)."""
+    missing = set()
+    for w in warnings:
+        found = re.match(r"No module named '([\w.]+)'", w.get("message", ""))
+        if w.get("import") and found:
+            missing.add(found.group(1).split(".")[0])
+    names = {}
+    for node in ast.parse(source).body if missing else ():   # (the kept code parses)
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in missing:
+            for alias in node.names:
+                names.setdefault(alias.asname or alias.name, node.module)
+    return {n: m for n, m in names.items() if n != "*"}, names.get("*")
+
+
 def rebinds_state(functions):
     """Whether a function of the submission assigns to its own ``state`` parameter
     (``state = {...}``): the evidence that a state left empty was rebound, not unused."""
@@ -150,13 +167,22 @@ def grade(path, public_only=False, timeout=TIMEOUT_PER_FUNCTION, diagnosis=True,
             outcomes[case.id] = Outcome(False, error={"kind": "not-implemented"})
         else:
             to_run.setdefault(case.function, []).append((case, keys[case.id]))
+    # A graded function missing where the code imports something: load it all the same,
+    # so an import of a module grading does not have can be named as the reason.
+    load = any(o.error.get("kind") == "missing-function" for o in outcomes.values()) and any(
+        isinstance(n, (ast.Import, ast.ImportFrom)) for n in ast.parse(kept.source).body)
     runs, loaded = run_submission(kept.source, to_run, arrays, sandbox,
-                                  answers=[n for n in names if n in kept.assigned])
+                                  answers=[n for n in names if n in kept.assigned], load=load)
     warnings = kept.warnings + [text for text in (load_warning_text(w, kept.origins)
                                                   for w in loaded.warnings) if text]
     rebound = rebinds_state(kept.functions)
     failed_lines = {w.get("line") for w in loaded.warnings}
+    imported = imported_but_missing(kept.source, loaded.warnings)
     for case in cases:
+        error = outcomes[case.id].error if case.id in outcomes else None
+        module = imported[0].get(case.function) or imported[1]
+        if error and error.get("kind") == "missing-function" and module:
+            error["imported_from"] = module
         if case.id in runs:
             error = runs[case.id].error or {}
             if error.get("kind") == "missing-state-key":

@@ -67,6 +67,11 @@ def error_text(err, fn, source):
     if kind == "missing-function" and err.get("defined_at"):
         return (f"`{fn}` is defined at {err['defined_at']}, but when grading calls it the name "
                 f"no longer holds a function: a later statement rebinds `{fn}`.")
+    if kind == "missing-function" and err.get("imported_from"):
+        module = code(err["imported_from"], 60)
+        return (f"`{fn}` comes from an import of {module}, a module grading does not have: "
+                f"code imported from a file beside the notebook is not graded. Paste the "
+                f"functions into the notebook (and remove the import).")
     if kind == "missing-function":
         return (f"No top-level function named `{fn}` was found. Define it with exactly this "
                 f"name and signature (a cell with a syntax error is skipped whole).")

@@ -110,3 +110,19 @@ def test_failed_import_is_a_warning_not_a_failure(write):
     grading = grade(write("import matplotlib_not_installed_here as plt\n" + ANSWER))
     assert grading.points == TOTAL
     assert "The import at line 1 failed in the grading environment" in summary(grading)
+
+
+def test_code_imported_from_a_module_beside_the_notebook_is_named_as_not_graded(tmp_path):
+    """``from optimizers import *`` (with optimizers.py beside the notebook, as students
+    keep it): grading does not have the module, and each function's feedback says so."""
+    (tmp_path / "optimizers.py").write_text(ANSWER)
+    star = tmp_path / "star.py"
+    star.write_text("from optimizers import *\nimport numpy as np\n")
+    one = tmp_path / "one.py"
+    one.write_text("from optimizers import sgd_step\nimport numpy as np\n")
+    text = summary(grade(star))
+    assert text.count("comes from an import of `optimizers`") >= 5
+    assert "not graded. Paste the functions into the notebook" in text
+    text = summary(grade(one))
+    assert "`sgd_step` comes from an import of `optimizers`" in text
+    assert "`adam_step` comes from" not in text and "named `adam_step` was found" in text
