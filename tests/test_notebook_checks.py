@@ -127,3 +127,33 @@ def test_the_answer_cell_says_recorded_only_when_grading_records_it(form, tmp_pa
     assert ("is recorded" in done.stdout) == said
     if form == "computed from a dropped name":
         assert not said and "name 'H' is not defined" in done.stdout
+
+
+def test_a_cell_fixed_and_run_again_leaves_no_warning(tmp_path):
+    """A syntax error in one cell, then the same cell fixed and run again: the session's
+    history holds both, and the check speaks of the fixed one only."""
+    sys.path.insert(0, str(TEMPLATE))
+    try:
+        from lab_support.checks import latest_cells
+    finally:
+        sys.path.remove(str(TEMPLATE))
+    answer = SOLUTION.read_text()
+    broken = answer.replace("def sgd_step(", "def sgd_step((", 1)
+    history = [("In [1]", "import numpy as np"), ("In [3]", broken), ("In [5]", answer),
+               ("In [6]", "x = (")]                   # broken, and never fixed
+    kept = latest_cells(history)
+    assert [label for label, _ in kept] == ["In [1]", "In [5]", "In [6]"]
+    path = tmp_path / "cells.json"
+    path.write_text(json.dumps(kept))
+    done = subprocess.run([sys.executable, "-c", RUN_CELLS, str(TEMPLATE), str(path)],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert "In [3]" not in done.stdout + done.stderr
+    assert "sgd_step: all" in done.stdout, done.stdout + done.stderr
+
+
+RUN_CELLS = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from lab_support import check
+check("sgd_step", cells=[tuple(c) for c in json.load(open(sys.argv[2]))])
+"""

@@ -7,9 +7,11 @@ shows exactly the feedback Gradescope shows for those cases. The engine ships as
 ``autograder_engine.zip`` beside this folder and is unpacked on first use.
 """
 
+import difflib
 import hashlib
 import math
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -41,13 +43,37 @@ def _engine():
 
 
 def session_cells():
-    """[(label, code)] for every cell this IPython session has run, oldest first."""
+    """[(label, code)] for every cell this IPython session has run, oldest first, but those
+    fixed since (``latest_cells``)."""
     from IPython import get_ipython
 
     shell = get_ipython()
     if shell is None:
         raise RuntimeError("check() reads the cells you have run: call it from the notebook")
-    return [(f"In [{n}]", code) for n, code in enumerate(shell.user_ns.get("In", [])) if code]
+    return latest_cells([(f"In [{n}]", code)
+                         for n, code in enumerate(shell.user_ns.get("In", [])) if code])
+
+
+def latest_cells(cells):
+    """``cells`` without each one that does not parse but was run again, fixed, later (a
+    later cell that parses and defines the same functions, or reads mostly the same): a
+    warning about a cell goes away once that cell is fixed and run again."""
+    def parses(code):
+        try:
+            compile(code, "<cell>", "exec", 0x400)       # ast.PyCF_ONLY_AST
+            return True
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return False
+
+    def same(old, new):
+        defined = set(re.findall(r"^def (\w+)", old, re.M))
+        if defined:
+            return defined <= set(re.findall(r"^def (\w+)", new, re.M))
+        return difflib.SequenceMatcher(None, old, new).ratio() > 0.6
+
+    return [(label, code) for i, (label, code) in enumerate(cells)
+            if parses(code) or not any(parses(new) and same(code, new)
+                                       for _, new in cells[i + 1:])]
 
 
 def check(function, cells=None):
