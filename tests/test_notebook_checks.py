@@ -157,3 +157,22 @@ sys.path.insert(0, sys.argv[1])
 from lab_support import check
 check("sgd_step", cells=[tuple(c) for c in json.load(open(sys.argv[2]))])
 """
+
+
+def test_an_unsaved_notebook_is_refused_before_the_export(tmp_path):
+    """The session ran the solution; the saved file is still the template: every graded
+    function and every answer is named, and the written-answers cell (run just before the
+    export) stops. Saved, nothing is missing."""
+    import nbformat
+
+    sys.path.insert(0, str(TEMPLATE))
+    try:
+        from lab_support.checks import unsaved_work
+    finally:
+        sys.path.remove(str(TEMPLATE))
+    solution_nb = ROOT / "solutions" / "optimizers_lab.ipynb"
+    cells = [(f"In [{n}]", c.source) for n, c in enumerate(
+        nbformat.read(solution_nb, as_version=4).cells, 1) if c.cell_type == "code"]
+    lost = unsaved_work(TEMPLATE / "optimizers_lab.ipynb", cells)
+    assert {"`sgd_step`", "`adam_step`", "`max_stable_lr`"} <= set(lost), lost
+    assert unsaved_work(solution_nb, cells) == []

@@ -164,9 +164,49 @@ def _same(seen, value):
                                                     abs_tol=0.0)
 
 
+def unsaved_work(notebook, cells):
+    """What grading would miss in the saved ``notebook`` of what ``cells`` (the session's)
+    hold, read as grading reads both: a phrase for each step function whose saved code
+    differs or is missing, and each concept answer not saved. [] if none; None if the
+    saved file cannot be read."""
+    import ast
+
+    _engine()
+    from autograder.extract import SubmissionError, extract, extract_cells
+    from autograder.score import load_rubric
+
+    rubric = load_rubric()
+    names = list(rubric.get("questions", {}))
+    graded = {spec["function"] for spec in rubric["optimizers"].values()}
+    session = extract_cells(cells, names, graded)
+    try:
+        saved = extract(notebook, names, graded)
+    except SubmissionError:
+        return None
+    lost = [f"`{f}`" for f in sorted(graded) if f in session.functions and (
+        f not in saved.functions
+        or ast.dump(saved.functions[f]) != ast.dump(session.functions[f]))]
+    return lost + [f"`{n}`" for n in names if n in session.assigned
+                   and n not in saved.assigned]
+
+
 def written_answers(notebook, out="written_answers.html"):
     """Write ``out``: the written answers of the saved ``notebook`` with the figures they
-    refer to, as the people grading them read them (``autograder/written.py``)."""
+    refer to, as the people grading them read them (``autograder/written.py``). First, if
+    the saved file lacks what this session ran (``unsaved_work``), say so and stop: the
+    export after this cell zips the saved file, and grading reads only that."""
+    try:
+        cells = session_cells()
+    except (ImportError, RuntimeError):
+        cells = None
+    lost = unsaved_work(notebook, cells) if cells else []
+    if lost:
+        raise RuntimeError(
+            f"{notebook} as saved lacks what you ran of {', '.join(lost)}: grading reads the "
+            "saved file, so it would grade the older version. Save the notebook first "
+            "(Ctrl-S, Cmd-S on a Mac, or File > Save), then run this cell and the export "
+            "again. (On Colab, download the notebook with File > Download > .ipynb and "
+            "upload that.)")
     _engine()
     from autograder.extract import SubmissionError, read_notebook
     from autograder.score import load_rubric
