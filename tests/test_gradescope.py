@@ -153,3 +153,21 @@ def test_as_a_normal_user_grading_runs_under_landlock_and_says_so(image):
     assert not any("no Landlock" in n or "network filter" in n for n in notes), notes
     output = json.dumps(graded["attack"])
     assert "REFUSED PermissionError" in output and "READ the" not in output
+
+
+def test_honest_unusual_notebooks_grade_in_the_image_as_the_solution_does(image):
+    """The honest corpus (``test_honest_corpus.py``) through run_autograder, with Python
+    3.10 and the lean runtime: each grades as the solution notebook does."""
+    import nbformat
+    from test_honest_corpus import VARIANTS
+
+    for name, nb in sorted(VARIANTS.items()):
+        data, _, _ = run_autograder_named(image, nbformat.writes(nb), "lab.ipynb")
+        assert data["score"] == TOTAL, (name, data["output"][:1500])
+
+
+def run_autograder_named(image, text, name):
+    data, (code, out, err, _), seconds = image.run(text, name=name, metadata={"id": 7})
+    assert code == 0, err
+    assert_valid_results(data)
+    return data, out, seconds
