@@ -40,6 +40,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import textwrap
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -112,7 +113,8 @@ def question_block(name, source_parts):
         answer = "".join(f"# {line}\n" for line in q["answer"].splitlines())
         return "\n".join([
             raw("# BEGIN QUESTION", f"name: {name}", "manual: true", f"points: {q['points']:g}"),
-            f"# %% [markdown]\n# {prompt(q)}\n",
+            "# %% [markdown]\n" + "".join(f"# {line}\n" for line in textwrap.wrap(
+                q["prompt"], 90)) + f"#\n# {prompt(q)}\n",
             raw("# BEGIN SOLUTION"), f"# %% [markdown]\n{answer}", raw("# END SOLUTION"),
             raw("# END QUESTION")])
     if name in SPEC.QUESTIONS:
@@ -199,7 +201,8 @@ def rubric():
     return {"title": SPEC.TITLE, "total": SPEC.TOTAL, "visibility": SPEC.VISIBILITY,
             "optimizers": {n: optimizer(o) for n, o in SPEC.OPTIMIZERS.items()},
             "manual": [{"name": n, "points": q["points"], "title": q["title"],
-                        "figure": q.get("figure")} for n, q in SPEC.MANUAL.items()],
+                        "prompt": q["prompt"], "figure": q.get("figure")}
+                       for n, q in SPEC.MANUAL.items()],
             "questions": {n: {k: q[k] for k in ("points", "title", "rtol") if k in q}
                           for n, q in SPEC.QUESTIONS.items()},
             "late_policy": SPEC.LATE_POLICY}

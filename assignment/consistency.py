@@ -50,9 +50,10 @@ def spec_problems(spec=SPEC):
     if clash:
         problems.append(f"spec.py: {sorted(clash)} name two questions")
     for name, q in spec.MANUAL.items():
-        if not q.get("answer") or not q.get("title") or q.get("points", 0) <= 0:
-            problems.append(f"spec.py: written question {name!r} needs points, a title and "
-                            "a model answer")
+        if not q.get("answer") or not q.get("title") or not q.get("prompt") \
+                or q.get("points", 0) <= 0:
+            problems.append(f"spec.py: written question {name!r} needs points, a title, a "
+                            "prompt and a model answer")
     for name, q in spec.QUESTIONS.items():
         low, high = q.get("accept", (0, 1))
         if not q.get("answer") or ("rtol" in q) == ("accept" in q) or not low < high:

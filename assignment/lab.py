@@ -252,12 +252,6 @@ if lab.implemented(sgd_step):
 
 # %% [markdown]
 # ## Experiment C. Momentum and Nesterov on a ravine
-#
-# **Question 1 (written, graded by your instructor). Predict before you run the next cell:**
-# at lr = 0.07, plain gradient descent zig-zags across the ravine. Will momentum 0.5 at the
-# same learning rate zig-zag more or less, and reach the minimum sooner or later? Write your
-# prediction in the answer cell below, then run the cell and say, in two or three sentences,
-# whether you were right and why.
 
 # question: written_momentum
 
@@ -433,11 +427,6 @@ if lab.implemented(sgd_step, rmsprop_step, adam_step, adagrad_step):
 # * **Adagrad** reached the target at as many learning rates as Adam on the network (E); its
 #   steps can only shrink (its sum of squared gradients only grows), which these short runs
 #   do not test.
-
-# %% [markdown]
-# **Question 2 (written, graded by your instructor).** In Experiment E, compare the train and
-# test losses of SGD with momentum and of Adam. What does the gap tell you, and what would you
-# try to reduce it?
 
 # question: written_generalisation
 

@@ -109,19 +109,29 @@ QUESTIONS = {
     "rmsprop_lr": dict(points=2, title="RMSprop tuned to follow a moving target "
                                        "(Experiment D)", answer="0.05", accept=(0.026, 0.072)),
 }
-# Written questions, graded by people; ``answer`` is the model answer the solution
+# Written questions, graded by people; ``prompt`` is the question as the notebook and the
+# graders' pages show it (Markdown); ``answer`` is the model answer the solution
 # notebook shows graders; ``figure``, the experiment whose figure goes with the answer on the
 # pages graders read (its code cell starts with "# Experiment <letter>").
 MANUAL = {
     "written_momentum": dict(
         points=5, title="momentum on a ravine: prediction and explanation (Experiment C)",
         figure="C",
+        prompt="**Question 1 (written, graded by your instructor). Predict before you run the "
+               "next cell:** at lr = 0.07, plain gradient descent zig-zags across the ravine. "
+               "Will momentum 0.5 at the same learning rate zig-zag more or less, and reach the "
+               "minimum sooner or later? Write your prediction in the answer cell below, then "
+               "run the cell and say, in two or three sentences, whether you were right and "
+               "why.",
         answer="Momentum zig-zags less and arrives in fewer than half the steps. Across the "
                "ravine the gradient changes sign every step, so successive gradients cancel "
                "in the velocity; along it they point the same way and add up, so the step "
                "along the ravine grows to about lr / (1 - momentum)."),
     "written_generalisation": dict(
         points=5, title="train vs. test loss (Experiment E)", figure="E",
+        prompt="**Question 2 (written, graded by your instructor).** In Experiment E, compare "
+               "the train and test losses of SGD with momentum and of Adam. What does the gap "
+               "tell you, and what would you try to reduce it?",
         answer="Adam drives the training loss lower, and its test loss ends further above it: "
                "it fits the training points more closely, partly their noise. Fewer epochs "
                "(early stopping on a validation set), weight decay (AdamW) or a smaller "

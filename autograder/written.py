@@ -3,13 +3,16 @@ answer with the figure it refers to, as one self-contained HTML page (no LaTeX, 
 converter). The student's notebook writes one for its own answers (``lab_support``), which
 its export carries; ``batch`` writes one page per question across the class.
 
-A notebook is student data: every answer is HTML-escaped, and a figure is kept only if its
-bytes are a PNG (re-encoded here), so nothing in a page can run or load anything.
+A notebook is student data: every answer is HTML-escaped before a small subset of Markdown
+is rendered from it (paragraphs, lists, headings, bold, italics, code; a link shows its
+address as text), and a figure is kept only if its bytes are a PNG (re-encoded here), so
+nothing in a page can run or load anything.
 """
 
 import base64
 import binascii
 import html
+import re
 
 PNG = b"\x89PNG\r\n\x1a\n"
 MAX_FIGURE_BYTES = 2_000_000
@@ -60,15 +63,54 @@ def answers(nb, manual):
     return found
 
 
-def page(title, sections):
-    """An HTML page: ``sections`` is [(heading, answer text, [PNG bytes])]."""
+INLINE = [(re.compile(r"`([^`\n]+)`"), r"<code>\1</code>"),
+          (re.compile(r"\*\*([^*\n]+)\*\*"), r"<strong>\1</strong>"),
+          (re.compile(r"(?<![\w*])[*_]([^*_\n]+)[*_](?![\w*])"), r"<em>\1</em>"),
+          (re.compile(r"\[([^\]\n]+)\]\(([^)\s]+)\)"), r"\1 (\2)")]
+
+
+BULLET = re.compile(r"^\s*([-*+]|\d+[.)])\s+")
+
+
+def markdown(text):
+    """HTML for Markdown ``text`` (student data): escaped first, then the subset of the
+    module's doc rendered; no tag, attribute or address of the student's survives as such."""
+    blocks = []
+    for block in re.split(r"\n\s*\n", html.escape(text.strip(), quote=True)):
+        lines = block.splitlines()
+        if not lines:
+            continue
+        if all(re.match(r"\s*([-*+]|\d+[.)])\s", line) for line in lines):
+            tag = "ol" if re.match(r"\s*\d", lines[0]) else "ul"
+            items = "".join(f"<li>{_inline(BULLET.sub('', line))}</li>" for line in lines)
+            blocks.append(f"<{tag}>{items}</{tag}>")
+        elif re.match(r"#{1,6}\s", lines[0]) and len(lines) == 1:
+            blocks.append(f"<h4>{_inline(lines[0].lstrip('#').strip())}</h4>")
+        else:
+            blocks.append(f"<p>{'<br>'.join(_inline(line) for line in lines)}</p>")
+    return "\n".join(blocks)
+
+
+def _inline(text):
+    for pattern, replacement in INLINE:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def page(title, sections, prompt_text=None):
+    """An HTML page: ``sections`` is [(heading, prompt or None, answer text, [PNG bytes])];
+    ``prompt_text``, a question shown once under the title (a page of one question)."""
     parts = [f"<!doctype html><meta charset='utf-8'><title>{html.escape(title)}</title>",
              "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}"
-             ".answer{white-space:pre-wrap;border-left:3px solid #999;padding:0.5em 1em;"
+             ".prompt{color:#333}.answer{border-left:3px solid #999;padding:0.5em 1em;"
              "background:#f6f6f6}img{max-width:100%}</style>", f"<h1>{html.escape(title)}</h1>"]
-    for heading, text, figures in sections:
+    if prompt_text:
+        parts.append(f"<div class='prompt'>{markdown(prompt_text)}</div>")
+    for heading, prompt_of, text, figures in sections:
         parts.append(f"<h2>{html.escape(heading)}</h2>")
-        parts.append(f"<div class='answer'>{html.escape(text) or '<em>(no answer)</em>'}</div>")
+        if prompt_of:
+            parts.append(f"<div class='prompt'>{markdown(prompt_of)}</div>")
+        parts.append(f"<div class='answer'>{markdown(text) or '<em>(no answer)</em>'}</div>")
         parts += [f"<img alt='figure' src='data:image/png;base64,"
                   f"{base64.b64encode(png).decode()}'>" for png in figures]
     return "\n".join(parts) + "\n"

@@ -96,3 +96,21 @@ def test_a_batch_writes_one_page_per_question_with_every_students_answer(tmp_pat
         assert "Alice&#x27;s answer" in page and "Bob&#x27;s &lt;b&gt;answer&lt;/b&gt;" in page
         assert "<h2>carol</h2>" in page and "(no answer)" in page
         assert page.count("<img ") == 2
+
+
+def test_the_page_shows_prompts_and_renders_answers_without_raw_html():
+    """Each question's prompt above the answer; the answer's Markdown rendered (lists, bold,
+    code), and nothing of the student's HTML surviving as HTML."""
+    from autograder.written import page
+
+    text = ("Momentum **zig-zags less**:\n\n- across: signs cancel\n- along: they add up\n\n"
+            "`v = mu * v + g` <script>alert(1)</script> <img src=x onerror=alert(2)> "
+            "[see](javascript:alert(3))")
+    html_page = page("Written answers", [("momentum on a ravine", "**Question 1.** Predict",
+                                          text, [])])
+    assert "<strong>Question 1.</strong> Predict" in html_page
+    assert "<strong>zig-zags less</strong>" in html_page
+    assert "<li>across: signs cancel</li>" in html_page
+    assert "<code>v = mu * v + g</code>" in html_page
+    assert "<script" not in html_page and "<img src=x" not in html_page
+    assert "&lt;script&gt;" in html_page and 'href' not in html_page

@@ -138,13 +138,13 @@ def write_written(out, entries, manual):
             nb = None
         found = answers(nb or {}, manual)
         for q in manual:
-            per_question[q["name"]].append((entry.key, *found[q["name"]]))
+            per_question[q["name"]].append((entry.key, None, *found[q["name"]]))
     folder = Path(out) / "written"
     folder.mkdir(exist_ok=True)
     pages = []
     for q in manual:
         path = folder / f"{q['name']}.html"
-        path.write_text(page(f"{q['title']}: every answer", per_question[q["name"]]),
-                        encoding="utf-8")
+        path.write_text(page(f"{q['title']}: every answer", per_question[q["name"]],
+                             q.get("prompt")), encoding="utf-8")
         pages.append(path)
     return pages

@@ -222,8 +222,8 @@ def written_answers(notebook, out="written_answers.html"):
               "and run this cell again.")
         found = {q["name"]: (f"(not read: {notebook} could not be read when this page was "
                              "written; the answers are in the notebook)", []) for q in manual}
-    Path(out).write_text(page("Written answers", [(q["title"], *found[q["name"]])
-                                                  for q in manual]), encoding="utf-8")
+    sections = [(q["title"], q.get("prompt"), *found[q["name"]]) for q in manual]
+    Path(out).write_text(page("Written answers", sections), encoding="utf-8")
     empty = [q["name"] for q in manual if not found[q["name"]][0]
              or "Type your answer here" in found[q["name"]][0]]
     print(f"wrote {out} ({len(manual)} written answers"
