@@ -231,9 +231,17 @@ def update(self, param, state, v, t, h):  # noqa: F811
 
 ADAMW_L2 = Misconception(
     "adamw-l2-instead-of-decoupled", "AdamW's weight decay added to the gradient (L2)",
-    "AdamW decays the parameter directly, param *= 1 - lr * weight_decay, before the Adam "
-    "update; the decay never enters the moments.")
+    "The gradient already carries the decay: AdamW decays the parameter directly, "
+    "param *= 1 - lr * weight_decay, before the Adam update; the decay never enters the "
+    "moments.")
 ADAMW_L2.variant(AdamW)(Adam.decayed)
+
+
+@ADAMW_L2.variant(AdamW)
+def decayed(self, param, grad, h):  # noqa: F811
+    """AdamW's decay term, lr * weight_decay * param, added to the gradient."""
+    return param, (-grad if h.maximize else grad) + h.lr * h.weight_decay * param
+
 
 ADAM_DECOUPLED = Misconception(
     "adam-decoupled-instead-of-l2", "Adam's weight decay applied to the parameter (AdamW's)",
