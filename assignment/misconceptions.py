@@ -255,7 +255,7 @@ DECAY_WITHOUT_LR = Misconception(
 
 
 @DECAY_WITHOUT_LR.variant(AdamW)
-def decayed(self, param, grad, h):
+def decayed(self, param, grad, h):  # noqa: F811
     return param * (1 - h.weight_decay), (-grad if h.maximize else grad)
 
 
