@@ -32,8 +32,8 @@ def image():
         pytest.skip(str(exc))
 
 
-def run_autograder(image, text):
-    data, (code, out, err, _), seconds = image.run(text, metadata={"id": 123456})
+def run_autograder(image, text, name="lab.py"):
+    data, (code, out, err, _), seconds = image.run(text, name=name, metadata={"id": 123456})
     assert code == 0, err
     assert_valid_results(data)
     return data, out, seconds
@@ -162,12 +162,5 @@ def test_honest_unusual_notebooks_grade_in_the_image_as_the_solution_does(image)
     from test_honest_corpus import VARIANTS
 
     for name, nb in sorted(VARIANTS.items()):
-        data, _, _ = run_autograder_named(image, nbformat.writes(nb), "lab.ipynb")
+        data, _, _ = run_autograder(image, nbformat.writes(nb), "lab.ipynb")
         assert data["score"] == TOTAL, (name, data["output"][:1500])
-
-
-def run_autograder_named(image, text, name):
-    data, (code, out, err, _), seconds = image.run(text, name=name, metadata={"id": 7})
-    assert code == 0, err
-    assert_valid_results(data)
-    return data, out, seconds
