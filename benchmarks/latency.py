@@ -58,7 +58,28 @@ def run(scratch, runs=15):
                        f"median cold grade of the solution notebook / median of python -c "
                        f"'import numpy' ({statistics.median(floor):.3f} s), interleaved in "
                        f"one run"), "<= 1.5"),
-        check_latency(scratch), warm_check_latency(scratch)]
+        check_latency(scratch), warm_check_latency(scratch), honest_latency(scratch)]
+
+
+def honest_latency(scratch, runs=5):
+    """The slowest honest-but-unusual notebook (``examples/honest.py``) against the
+    solution notebook: cold gradings, interleaved, medians."""
+    import nbformat
+
+    from examples.honest import VARIANTS
+
+    paths = {"solution": SOLUTION}
+    for n, (name, nb) in enumerate(sorted(VARIANTS.items())):
+        paths[name] = scratch / f"honest-{n}.ipynb"
+        nbformat.write(nb, paths[name])
+    seconds = latencies(paths, runs)
+    seconds.pop("numpy")
+    base = statistics.median(seconds.pop("solution"))
+    worst, name = max((statistics.median(v), k) for k, v in seconds.items())
+    return held_to(Figure("honest unusual notebook over the solution", worst / base, "x",
+                          f"cold grade of the slowest of {len(seconds)} honest notebooks "
+                          f"({name}, {worst:.3f} s) over the solution notebook's "
+                          f"({base:.3f} s); medians of {runs}, interleaved"), "<= 2")
 
 
 WARM = CHECK + """

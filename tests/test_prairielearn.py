@@ -70,9 +70,10 @@ def test_a_grader_failure_is_not_gradable_rather_than_a_zero(grader, tmp_path):
 
 
 def test_honest_unusual_notebooks_grade_on_prairielearn_as_the_solution_does(grader, tmp_path):
-    """The honest corpus (``test_honest_corpus.py``) through run.sh: full marks each."""
+    """The honest corpus (``examples/honest.py``) through run.sh: full marks each."""
     import nbformat
-    from test_honest_corpus import VARIANTS
+
+    from examples.honest import VARIANTS
 
     for n, (name, nb) in enumerate(sorted(VARIANTS.items())):
         pl, _ = run_pl(grader, tmp_path / str(n), nbformat.writes(nb), "optimizers_lab.ipynb")
