@@ -176,3 +176,45 @@ def test_an_unsaved_notebook_is_refused_before_the_export(tmp_path):
     lost = unsaved_work(TEMPLATE / "optimizers_lab.ipynb", cells)
     assert {"`sgd_step`", "`adam_step`", "`max_stable_lr`"} <= set(lost), lost
     assert unsaved_work(solution_nb, cells) == []
+
+
+GUARDED_EXPORT = """
+import json, os, sys
+sys.path.insert(0, sys.argv[1])
+import otter
+import lab_support
+from lab_support import checks
+cells = json.load(open(sys.argv[2]))
+checks.session_cells = lambda: [tuple(c) for c in cells]
+os.chdir(sys.argv[3])
+grader = otter.Notebook(tests_dir=os.path.join(sys.argv[1], "tests"))
+result = grader.export("optimizers_lab.ipynb", pdf=False, display_link=False)
+zips = [f for f in os.listdir(".") if f.endswith(".zip")]
+print(json.dumps({"zips": zips}))
+"""
+
+
+@pytest.mark.parametrize("saved", ["template", "solution"])
+def test_otter_export_refuses_a_notebook_saved_before_the_work(saved, tmp_path):
+    """otter's own grader.export() in the student's kernel, the session having run the
+    solution: with the template still on disk nothing is zipped and the student is told to
+    save first; once saved, the zip is made."""
+    import nbformat
+
+    source = TEMPLATE if saved == "template" else ROOT / "solutions"
+    folder = tmp_path / "work"
+    folder.mkdir()
+    shutil.copy(source / "optimizers_lab.ipynb", folder / "optimizers_lab.ipynb")
+    solution_nb = ROOT / "solutions" / "optimizers_lab.ipynb"
+    cells = [(f"In [{n}]", c.source) for n, c in enumerate(
+        nbformat.read(solution_nb, as_version=4).cells, 1) if c.cell_type == "code"]
+    (tmp_path / "cells.json").write_text(json.dumps(cells))
+    done = subprocess.run([sys.executable, "-c", GUARDED_EXPORT, str(TEMPLATE),
+                           str(tmp_path / "cells.json"), str(folder)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    zips = json.loads(done.stdout.strip().splitlines()[-1])["zips"]
+    if saved == "template":
+        assert zips == [] and "Save the notebook first" in done.stdout
+    else:
+        assert len(zips) == 1 and "Not exported" not in done.stdout

@@ -80,6 +80,7 @@ def check(function, cells=None):
     """Grade ``function`` on the public cases. If any fails: in a notebook, show the
     feedback as Markdown and raise a one-line AssertionError; elsewhere raise it with the
     feedback as text. Else print a one-line summary."""
+    guard_export()
     _engine()
     from autograder.grade import grade
     from autograder.report import check_text
@@ -190,11 +191,49 @@ def unsaved_work(notebook, cells):
                    and n not in saved.assigned]
 
 
+def guard_export():
+    """Make otter's ``grader.export()`` refuse, with "save the notebook first", to zip a saved
+    notebook that lacks what this session ran (``unsaved_work``): it would hand in the older
+    version and still say "exported". Called when ``lab_support`` is imported (where otter
+    already is) and by each check; never imports otter itself."""
+    Notebook = getattr(sys.modules.get("otter"), "Notebook", None)
+    if Notebook is None:
+        return
+    if getattr(Notebook.export, "guarded", False):
+        return
+    export = Notebook.export
+
+    def guarded(self, nb_path=None, *args, **kwargs):
+        try:
+            cells = session_cells()
+            path = self._resolve_nb_path(nb_path, fail_silently=True)
+        except Exception:  # noqa: BLE001 - outside a notebook, or no file: otter decides
+            cells, path = None, None
+        if cells and path and not export_allowed(path, cells):
+            return None
+        return export(self, nb_path, *args, **kwargs)
+
+    guarded.guarded = True
+    Notebook.export = guarded
+
+
+def export_allowed(notebook, cells):
+    """False (and why, printed) if the saved ``notebook`` lacks what ``cells`` hold."""
+    lost = unsaved_work(notebook, cells)
+    if lost:
+        print(f"Not exported: {notebook} as saved lacks what you ran of {', '.join(lost)}, and "
+              "grading reads the saved file. Save the notebook first (Ctrl-S, Cmd-S on a Mac, "
+              "or File > Save), then export again. (On Colab, download the notebook with "
+              "File > Download > .ipynb and upload that.)")
+    return not lost
+
+
 def written_answers(notebook, out="written_answers.html"):
     """Write ``out``: the written answers of the saved ``notebook`` with the figures they
     refer to, as the people grading them read them (``autograder/written.py``). First, if
     the saved file lacks what this session ran (``unsaved_work``), say so and stop: the
     export after this cell zips the saved file, and grading reads only that."""
+    guard_export()
     try:
         cells = session_cells()
     except (ImportError, RuntimeError):
