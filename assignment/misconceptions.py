@@ -290,8 +290,9 @@ def amsgrad(self, state, v, t, h):
 
 GLOBAL_STEP = Misconception(
     "global-step-counter", "one step counter shared by all parameters",
-    "Count steps per parameter in its own state['step']: a parameter that gets no gradient "
-    "in a step is not passed, and its count must not advance.")
+    "Count steps per parameter in its own state['step'], and use that count wherever the "
+    "step enters the update (the bias correction): a parameter that gets no gradient in a "
+    "step is not passed, and its count must not advance.")
 
 
 @GLOBAL_STEP.variant(*ADAMS, RMSprop, Adagrad)
@@ -314,6 +315,15 @@ def count(self, state):  # noqa: F811
     self.largest = max(getattr(self, "largest", 0), state.get("step", 0) + 1)
     state["step"] = self.largest
     return state["step"]
+
+
+@GLOBAL_STEP.variant(*ADAMS)
+def count(self, state):  # noqa: F811
+    """Its own state['step'], right, but the largest step any parameter has reached used in
+    the bias correction."""
+    state["step"] = state.get("step", 0) + 1
+    self.largest = max(getattr(self, "largest", 0), state["step"])
+    return self.largest
 
 
 RMSPROP_EPS_INSIDE = Misconception(

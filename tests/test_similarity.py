@@ -1,5 +1,5 @@
-"""Similarity in batch: in a class of 31, a copied-and-renamed submission is the one pair
-found, at the top, and 30 independently written ones (20 correct in as many styles) pair with
+"""Similarity in batch: in a class of 32, a copied-and-renamed submission is the one pair
+found, at the top, and 31 independently written ones (20 correct in as many styles) pair with
 none; a copy padded with code of its own is still found; the class report links the pages."""
 
 import builtins
@@ -46,8 +46,8 @@ def flagged(out):
             if line.startswith("| ") and "%" in line]
 
 
-def test_in_a_class_of_31_the_renamed_copy_is_the_one_pair_found(tmp_path):
-    assert len(CORRECT) == 20 and len(INDEPENDENT) == 30
+def test_in_a_class_of_32_the_renamed_copy_is_the_one_pair_found(tmp_path):
+    assert len(CORRECT) == 20 and len(INDEPENDENT) == 31
     source = tmp_path / "submissions"
     source.mkdir(mode=0o700)
     for path in INDEPENDENT:
@@ -58,7 +58,7 @@ def test_in_a_class_of_31_the_renamed_copy_is_the_one_pair_found(tmp_path):
     (source / "mallory.py").write_text(copy)
     out = tmp_path / "out"
     rows = batch.run(source, out, show_progress=False, similar=True)
-    assert len(rows) == 31
+    assert len(rows) == 32
     # The disguised copy still earns what the original earns: the same code, graded.
     points = {r["student"]: float(r["total"]) for r in rows}
     assert points["mallory"] == points["closures"] == max(points.values())
