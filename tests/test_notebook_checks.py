@@ -218,3 +218,26 @@ def test_otter_export_refuses_a_notebook_saved_before_the_work(saved, tmp_path):
         assert zips == [] and "Save the notebook first" in done.stdout
     else:
         assert len(zips) == 1 and "Not exported" not in done.stdout
+
+
+OTTER_CHECK = """
+import json, os, sys
+sys.path.insert(0, sys.argv[1])
+import otter
+import lab_support
+from lab_support import checks
+checks._show_markdown = lambda text: False        # no notebook to render into
+cells = [("In [1]", open(sys.argv[2]).read())]
+checks.session_cells = lambda: cells
+grader = otter.Notebook(tests_dir=os.path.join(sys.argv[1], "tests"))
+print(repr(grader.check("sgd", global_env={})))
+"""
+
+
+def test_otter_shows_a_failing_check_without_quoting_its_test_file(tmp_path):
+    [buggy] = write(["sgd-nesterov-as-momentum"], tmp_path)
+    done = subprocess.run([sys.executable, "-c", OTTER_CHECK, str(TEMPLATE), str(buggy)],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "sgd-nesterov-as-momentum" in done.stdout
+    assert "Error at line" not in done.stdout and "lab_support.check(" not in done.stdout

@@ -42,6 +42,11 @@ def _engine():
         sys.path.insert(0, str(home))
 
 
+class CheckFailed(AssertionError):
+    """A check's verdict: its message is the whole of what the student needs (otter shows it
+    without quoting the line of its test file that called the check)."""
+
+
 def session_cells():
     """[(label, code)] for every cell this IPython session has run, oldest first, but those
     fixed since (``latest_cells``)."""
@@ -91,14 +96,14 @@ def check(function, cells=None):
         grading = grade(None, public_only=True, functions={function}, sandbox=sandbox,
                         cells=session_cells() if cells is None else cells)
     if not grading.cases:
-        raise AssertionError(f"no public case checks {function}: tell your instructor")
+        raise CheckFailed(f"no public case checks {function}: tell your instructor")
     text = check_text(grading)
     if text:
         failing = sum(not o.passed for o in grading.outcomes.values())
         if cells is None and _show_markdown(text):
-            raise AssertionError(f"{function}: {failing} of {len(grading.cases)} public cases "
+            raise CheckFailed(f"{function}: {failing} of {len(grading.cases)} public cases "
                                  "differ from torch.optim (details above)")
-        raise AssertionError("\n" + text)
+        raise CheckFailed("\n" + text)
     print(f"{function}: all {len(grading.cases)} public cases match torch.optim.")
 
 
@@ -192,14 +197,14 @@ def unsaved_work(notebook, cells):
 
 
 def guard_export():
-    """Make otter's ``grader.export()`` refuse, with "save the notebook first", to zip a saved
-    notebook that lacks what this session ran (``unsaved_work``): it would hand in the older
-    version and still say "exported". Called when ``lab_support`` is imported (where otter
-    already is) and by each check; never imports otter itself."""
+    """Adapt otter, in the student's kernel, to what students should read. Its
+    ``grader.export()`` refuses, with "save the notebook first", to zip a saved notebook that
+    lacks what this session ran (``unsaved_work``): it would hand in the older version and
+    still say "exported". A failing check's message is shown as it is, not under "Error at
+    line 11 in test sgd", a file the student did not write. Called when ``lab_support`` is
+    imported (where otter already is) and by each check; never imports otter itself."""
     Notebook = getattr(sys.modules.get("otter"), "Notebook", None)
-    if Notebook is None:
-        return
-    if getattr(Notebook.export, "guarded", False):
+    if Notebook is None or getattr(Notebook.export, "guarded", False):
         return
     export = Notebook.export
 
@@ -215,6 +220,18 @@ def guard_export():
 
     guarded.guarded = True
     Notebook.export = guarded
+    try:
+        from otter.test_files.exception_test import ExceptionTestFile
+    except ImportError:
+        return
+    message = ExceptionTestFile._generate_error_message
+
+    def plain(self, excp, context=0):
+        if isinstance(excp, CheckFailed):
+            return str(excp).strip()
+        return message(self, excp, context)
+
+    ExceptionTestFile._generate_error_message = plain
 
 
 def export_allowed(notebook, cells):
