@@ -241,3 +241,17 @@ def test_otter_shows_a_failing_check_without_quoting_its_test_file(tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     assert "sgd-nesterov-as-momentum" in done.stdout
     assert "Error at line" not in done.stdout and "lab_support.check(" not in done.stdout
+
+
+def test_where_the_saved_notebook_is_absent_export_says_what_to_upload(tmp_path):
+    """As on Colab: the session ran cells, but no saved notebook is on this machine."""
+    folder = tmp_path / "colab"
+    folder.mkdir()
+    cells = [("In [1]", SOLUTION.read_text())]
+    (tmp_path / "cells.json").write_text(json.dumps(cells))
+    done = subprocess.run([sys.executable, "-c", GUARDED_EXPORT.replace(
+        'grader.export("optimizers_lab.ipynb",', 'grader.export(None,'), str(TEMPLATE),
+        str(tmp_path / "cells.json"), str(folder)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1])["zips"] == []
+    assert "File > Download > .ipynb" in done.stdout

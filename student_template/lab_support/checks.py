@@ -214,7 +214,11 @@ def guard_export():
             path = self._resolve_nb_path(nb_path, fail_silently=True)
         except Exception:  # noqa: BLE001 - outside a notebook, or no file: otter decides
             cells, path = None, None
-        if cells and path and not export_allowed(path, cells):
+        if cells and not path:
+            print("Not exported: the saved notebook is not on this machine (as on Colab). "
+                  "Download it (File > Download > .ipynb) and upload that file instead.")
+            return None
+        if cells and not export_allowed(path, cells):
             return None
         return export(self, nb_path, *args, **kwargs)
 
