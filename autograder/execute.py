@@ -59,8 +59,8 @@ def run_submission(source, plan, arrays, sandbox, answers=(), load=False):
     warnings alone).
 
     Public cases run first, in children that never receive a hidden input; hidden cases
-    after them, in children of their own (``Sandbox.for_hidden``), so nothing a submission
-    does with a hidden input can reach a public case's feedback.
+    after them, in children of their own (fresh namespaces, in the grading's one budget), so
+    nothing a submission does with a hidden input can reach a public case's feedback.
 
     ``state_keys`` maps each parameter to {"shape": ..., "keys": {torch's state key: shape}}.
     Returns ({case id: Run}, Loaded).
@@ -73,17 +73,14 @@ def run_submission(source, plan, arrays, sandbox, answers=(), load=False):
         part = {f: [(c, k) for c, k in cases if c.public == public] for f, cases in plan.items()}
         part = {f: cases for f, cases in part.items() if cases}
         if part or (public and (answers or load)):   # (a child runs to load alone)
-            parts.append((public, part))
+            parts.append(part)
     sandbox.runs_left = len(parts)
-    for public, part in parts:
-        box = sandbox if public else sandbox.for_hidden()
-
-        def make_request(names, first, part=part, asked=answers if head is None else (),
-                         box=box):
+    for part in parts:
+        def make_request(names, first, part=part, asked=answers if head is None else ()):
             return request_for(source, [c for f in names for c in part[f]], arrays,
-                               box.limits(), asked if first else ())
+                               sandbox.limits(), asked if first else ())
 
-        outcome, loaded_frame = box.run({f: [c.id for c, _ in part[f]] for f in part},
+        outcome, loaded_frame = sandbox.run({f: [c.id for c, _ in part[f]] for f in part},
                                         make_request)
         head = head or loaded_frame
         for function, cases in part.items():

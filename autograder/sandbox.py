@@ -86,6 +86,9 @@ class Sandbox:
         self.notes = []          # for the instructor: how isolated the children were
         self.scratch = []        # scratch folders outside namespaces (fallback layers)
         self.off = switched_off()
+        # what each child is asked to enter (it reports what held)
+        self.namespaces = self.strict and os.geteuid() == 0 and "namespaces" not in self.off
+        self.landlock = self.strict and "landlock" not in self.off
         self.peak = None         # the children's peak memory, summed, where a cgroup measured it
         self.out_of_memory = 0   # the cgroup's out-of-memory kills so far
 
@@ -128,7 +131,7 @@ class Sandbox:
         self.started, self.deadline, self.proven, self.spare = 0, None, False, None
         self.runs_left = 2       # the public cases' child, then the hidden cases'
         # every child so far in a PID namespace of its own (as each ready frame confirms)
-        self.contained = self.strict and os.geteuid() == 0 and "namespaces" not in self.off
+        self.contained = self.namespaces
         self._keep_spare()
         return self
 
@@ -148,12 +151,6 @@ class Sandbox:
     @property
     def users(self):
         return [self.user] if self.user else []
-
-    def for_hidden(self):
-        """Where the hidden cases run: this sandbox, in children of their own (fresh
-        namespaces; every process the public cases' children left is gone by then), on
-        the submission's one budget."""
-        return self
 
     def __exit__(self, *exc):
         """End everything this sandbox made (also after a failed start, part-way)."""
@@ -259,10 +256,6 @@ class Sandbox:
         its stderr file, its pipes, when it started)."""
         self.started += 1
         stderr_path = self.private / f"stderr-{self.started}"
-        if launch.FORKING and not self.strict:
-            spec_strict = {"namespaces": False, "landlock": False}
-        else:
-            spec_strict = {}
         if launch.FORKING:
             scratch = self.root / f"scratch-{self.started}"
             scratch.mkdir(mode=0o700)
@@ -271,11 +264,10 @@ class Sandbox:
                 os.chown(scratch, *self.identity)
             spec = {**self._identity_spec(), "env": self.env(),
                     "cgroups": self.cgroup.procs if self.cgroup else [],
-                    "namespaces": os.geteuid() == 0 and "namespaces" not in self.off,
-                    "landlock": "landlock" not in self.off,
+                    "namespaces": self.namespaces, "landlock": self.landlock,
                     "seccomp": "seccomp" not in self.off,
                     "mountpoint": str(self.mountpoint), "scratch": str(scratch),
-                    "scratch_bytes": SCRATCH_BYTES, **spec_strict}
+                    "scratch_bytes": SCRATCH_BYTES}
             fd = os.open(stderr_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             try:
                 proc = launch.zygote().start(spec, fd, CHILD_START)

@@ -100,16 +100,10 @@ def test_children_get_one_visibility_and_each_case_its_own_inputs_only():
     class Recorder:
         timeout, runs = 1.0, []
 
-        def __init__(self, name):
-            self.name = name
-
         def limits(self):
             return {}
 
-        def for_hidden(self):
-            return Recorder("apart")
-
-        def run(self, functions, make_request, more=False):
+        def run(self, functions, make_request):
             ids = [i for f in functions for i in functions[f]]
             request, inputs = make_request(list(functions), True)
             (meta, request_arrays), = wire.split_frames(request)
@@ -119,11 +113,11 @@ def test_children_get_one_visibility_and_each_case_its_own_inputs_only():
                 own = references.split(arrays, case_id, "inputs")
                 assert set(sent) == set(own)
                 assert all(np.array_equal(sent[k], own[k]) for k in own)
-            self.runs.append((self.name, {by_id[i].public for i in ids}))
+            self.runs.append({by_id[i].public for i in ids})
             return {f: ([], False, 0) for f in functions}, None
 
-    run_submission("", plan, arrays, Recorder("main"))
-    assert Recorder.runs == [("main", {True}), ("apart", {False})]
+    run_submission("", plan, arrays, Recorder())
+    assert Recorder.runs == [{True}, {False}]      # one run per visibility, public first
 
 
 FORGED = [None, 7, 1.5, True, "x" * 10_000, [1], ["a", "b"], {"a": 1}, [[1, 2]], {}]

@@ -88,6 +88,8 @@ def import_paths():
 def unshare_all():
     if not sys.platform.startswith("linux"):
         return "no Linux namespaces on this system"
+    if platform.machine() not in SYS_PIVOT_ROOT:     # its own root could not be made
+        return f"no namespaces (pivot_root unknown on {platform.machine()})"
     if _libc.unshare(NAMESPACES) != 0:
         code = ctypes.get_errno()
         return f"no namespaces ({os.strerror(code)})"

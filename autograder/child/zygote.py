@@ -30,7 +30,8 @@ CLEAN_SECONDS = 10.0
 
 def forget_the_grader():
     """Drop what a zygote forked from the grader still holds of it: its modules (code, no
-    data: the zygote is made before anything is read) and every file descriptor."""
+    data: the zygote is made before anything is read) and its command line. (Its file
+    descriptors were closed by the fork, ``launch.Zygote.fork``.)"""
     for name in [n for n in sys.modules if n.startswith("autograder.")
                  and not n.startswith("autograder.child")]:
         del sys.modules[name]
