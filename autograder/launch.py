@@ -106,18 +106,19 @@ class Zygote:
 
     @classmethod
     def fork(cls):
-        import numpy  # noqa: F401 - what every child needs, loaded before the fork
-
-        try:
-            import pyseccomp  # noqa: F401
-        except Exception:  # noqa: BLE001,S110 - the child reports the missing filter
-            pass
-        from .child import zygote as code
+        import numpy  # noqa: F401 - what the grader and every child need, shared
 
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         pid = os.fork()
         if pid == 0:
             try:
+                # What only children need is loaded here, while the grader goes on.
+                try:
+                    import pyseccomp  # noqa: F401
+                except Exception:  # noqa: BLE001,S110 - the child reports the missing filter
+                    pass
+                from .child import zygote as code
+
                 ours.close()
                 null = os.open(os.devnull, os.O_RDWR)
                 for fd in (0, 1, 2):

@@ -328,7 +328,8 @@ class Sandbox:
 
     def _run_child(self, request, inputs, order):
         """One child over ``order`` (the function of each case, in order), sent the request
-        once it is ready and each case's inputs once the case before has reported. Returns
+        and every case's inputs once it is ready (it reads each as that case begins; a
+        writer thread takes what the pipe cannot hold yet). Returns
         (its complete frames after the ready frame, undecoded: the load frame, then one per
         case reported; the function it stopped in, or None; timed out; exit code)."""
         child = self._take_spare()
@@ -343,14 +344,12 @@ class Sandbox:
             return [], order[0] if order else None, False, proc.returncode
         self.proven = True
         self._note_ready(io)
-        io.send(request)
-        queued, timed_out, seen = 0, False, 0
+        for frame in (request, *inputs):
+            io.send(frame)
+        timed_out, seen = False, 0
         current, since = order[0] if order else None, time.monotonic()
         while True:
             count = io.count()                     # the ready frame, the load frame, cases
-            while queued < len(inputs) and count >= 2 + queued:
-                io.send(inputs[queued])
-                queued += 1
             reported = max(count - 2, 0)
             now = order[reported] if reported < len(order) else None
             if now != current:

@@ -1,7 +1,7 @@
 """Run a submission's step functions over a list of cases (in the child process).
 
 Reads the request on stdin (the kept submission source, each case's function and
-config), then each case's inputs as that case begins. The source is compiled once;
+config), then each case's inputs, read as that case begins. The source is compiled once;
 for each case it is executed afresh (so module globals never carry over), the step
 function is driven as a torch optimizer would drive its parameters, and one frame
 goes to the original stdout: the trajectory it recorded, and the first error, if
@@ -114,6 +114,8 @@ def run_case(fn, case, inputs, lines, before_step=None):
     params = {name: np.array(inputs["init"][name], dtype=np.float64)
               for name in case["state_keys"]}
     config = {k: tuple(v) if isinstance(v, list) else v for k, v in case["config"].items()}
+    keys = {name: {k: tuple(shape) for k, shape in state_keys.items()}
+            for name, state_keys in case["state_keys"].items()}
     states = {name: {} for name in params}
     updated = {name: False for name in params}
     trace = {}
@@ -123,14 +125,13 @@ def run_case(fn, case, inputs, lines, before_step=None):
         try:
             grads = gradients(case["problem"], {k: v.copy() for k, v in params.items()},
                               inputs["data"], t)
+            step_config = {**config, "lr": float(inputs["lrs"][t])}
             for name in params:
                 if inputs["mask"][name][t]:
                     params[name] = step_param(fn, params[name], grads[name], states[name],
-                                              config={**config, "lr": float(inputs["lrs"][t])},
-                                              name=name, lines=lines)
+                                              config=step_config, name=name, lines=lines)
                     updated[name] = True
-                record(trace, name, params[name], states[name], updated[name],
-                       case["state_keys"][name])
+                record(trace, name, params[name], states[name], updated[name], keys[name])
         except StepError as err:
             return trace, t, {**err.info, "step": t + 1, "param": name}
     return trace, case["steps"], None
@@ -157,9 +158,10 @@ def step_param(fn, param, grad, state, *, config, name, lines):
 
 
 def record(trace, name, param, state, updated, keys):
+    """Append the parameter and each state entry torch keeps (``keys``: {key: shape}) to the
+    trajectory; NaN for the state of a parameter not updated yet."""
     trace.setdefault(f"param/{name}", []).append(param.copy())
     for key, shape in keys.items():
-        shape = tuple(shape)
         if not updated:
             value = np.full(shape, np.nan)
         elif key not in state:
@@ -224,7 +226,7 @@ def main(layers=(), network_filter=True):
     parent's proof that the sandbox works, before any submission code exists here; with
     ``layers``, what of the isolation did not hold, and the network filter's word); then
     the request (source, cases, limits); then, for each case, that case's inputs alone,
-    sent by the parent once the previous case has reported, and one frame back."""
+    read as the case begins, and one frame back."""
     private_memory()
     network = no_network() if network_filter else "no network filter in the child " \
         "(switched off)"
