@@ -414,8 +414,9 @@ def extract_cells(cells, answer_names=(), graded=None):
                 f"{label or 'The file'} is nested too deeply for Python to read; nothing in it "
                 "could be graded.")
             continue
-        # (every form imported_modules finds spells "import": most cells need no walk)
-        for module, line in imported_modules(tree) if "import" in code else ():
+        # (only a cell that spells a blocked name can import it: most cells need no walk)
+        for module, line in imported_modules(tree) if any(
+                name in code for name in BLOCKED) else ():
             name = module.partition(".")[0]
             if name in BLOCKED:
                 result.blocked.setdefault(name, f"{label}, line {line}" if label else

@@ -175,7 +175,6 @@ def grade(path, public_only=False, timeout=TIMEOUT_PER_FUNCTION, diagnosis=True,
                                   answers=[n for n in names if n in kept.assigned], load=load)
     warnings = kept.warnings + [text for text in (load_warning_text(w, kept.origins)
                                                   for w in loaded.warnings) if text]
-    rebound = rebinds_state(kept.functions)
     failed_lines = {w.get("line") for w in loaded.warnings}
     imported = imported_but_missing(kept.source, loaded.warnings)
     for case in cases:
@@ -186,7 +185,7 @@ def grade(path, public_only=False, timeout=TIMEOUT_PER_FUNCTION, diagnosis=True,
         if case.id in runs:
             error = runs[case.id].error or {}
             if error.get("kind") == "missing-state-key":
-                error["state_rebound"] = rebound
+                error["state_rebound"] = rebinds_state(kept.functions)
             if error.get("kind") == "missing-function" and case.function in kept.functions:
                 # defined, but its definition failed to load or a later statement rebinds it
                 line = kept.functions[case.function].lineno

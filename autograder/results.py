@@ -116,7 +116,8 @@ def write_atomic(path, data):
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".results-", suffix=".json")
     try:
         with os.fdopen(fd, "w") as f:
-            json.dump(json_safe(data), f, indent=1, allow_nan=False)
+            # one compact string: the C encoder (`python -m json.tool` shows it indented)
+            f.write(json.dumps(json_safe(data), separators=(",", ":"), allow_nan=False))
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
