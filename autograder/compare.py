@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .errors import Kind
+
 RTOL = 1e-10
 ATOL = 1e-13
 
@@ -113,5 +115,6 @@ def compare(expected, run, params, steps):
     if run.error:
         return Outcome(passed=False, error=run.error, steps_matched=run.completed)
     if run.completed < steps:
-        return Outcome(passed=False, error={"kind": "malformed"}, steps_matched=run.completed)
+        return Outcome(passed=False, error={"kind": Kind.MALFORMED.value},
+                       steps_matched=run.completed)
     return Outcome(passed=True, steps_matched=steps)

@@ -24,6 +24,7 @@ import numpy as np
 from . import references
 from .cases import OPTIMIZERS
 from .compare import close, trace_key
+from .errors import Kind
 
 VARIANT_FILES = {True: references.DATA / "variants-public.npz",
                  False: references.DATA / "variants-hidden.npz"}
@@ -103,17 +104,17 @@ def rule_ids(outcome, run):
     """Ids recognised from what the child reported or what the values show, each only on
     evidence that identifies it."""
     err = outcome.error or {}
-    kind = err.get("kind")
-    if kind == "grad-mutated":
+    kind = Kind.of(err)
+    if kind is Kind.GRAD_MUTATED:
         return ["grad-mutated-in-place"]
-    if kind == "missing-state-key" and not err.get("present_count") and err.get(
+    if kind is Kind.MISSING_STATE_KEY and not err.get("present_count") and err.get(
             "state_rebound"):
         return ["state-not-persisted"]
-    if kind == "exception" and err.get("type") == "TypeError" and re.search(
+    if kind is Kind.EXCEPTION and err.get("type") == "TypeError" and re.search(
             r"unexpected keyword argument|positional argument|required keyword",
             err.get("message", "")):
         return ["wrong-signature"]
-    if kind == "dtype" and err.get("dtype") == "float32":
+    if kind is Kind.DTYPE and err.get("dtype") == "float32":
         return ["float32-precision"]
     if outcome.step and computed_in_float32(outcome, run):
         return ["float32-precision"]

@@ -11,6 +11,7 @@ from . import references, untrusted
 from .child import wire
 from .child.problems import PARAM_SHAPES
 from .compare import entries_of
+from .errors import Kind
 
 
 @dataclass
@@ -125,7 +126,7 @@ def validate(frame, case, keys, own=(0, ())):
     completed = meta.get("completed")
     if meta.get("case") != case.id or isinstance(completed, bool) or not isinstance(
             completed, int) or not 0 <= completed <= case.steps:
-        return Run(error={"kind": "malformed"})
+        return Run(error={"kind": Kind.MALFORMED.value})
     error = untrusted.error(meta.get("error"), case, keys, *own)
     trace = {}
     for param, spec in keys.items() if completed else ():
@@ -135,7 +136,7 @@ def validate(frame, case, keys, own=(0, ())):
             value = arrays.get(key)
             if (value is None or value.dtype != np.float64 or value.shape[1:] != shape
                     or len(value) < completed):
-                return Run(error={"kind": "malformed"})
+                return Run(error={"kind": Kind.MALFORMED.value})
             trace[key] = value[:completed]
     return Run(trace=trace, completed=completed, error=error)
 
@@ -146,9 +147,10 @@ def collect(cases, frames, timed_out, code, timeout, own=(0, ())):
     function names) of the submission."""
     runs = {case.id: validate(frame, case, keys, own)
             for (case, keys), frame in zip(cases, frames)}
-    kind = "memory" if code == "memory" else "timeout" if timed_out else "crash"
+    kind = (Kind.MEMORY if code == "memory" else Kind.TIMEOUT if timed_out
+            else Kind.CRASH).value
     for case, _ in cases[len(frames):len(frames) + 1]:
         runs[case.id] = Run(error={"kind": kind, "exit_code": code, "seconds": timeout})
     for case, _ in cases[len(frames) + 1:]:
-        runs[case.id] = Run(error={"kind": "not-run"})
+        runs[case.id] = Run(error={"kind": Kind.NOT_RUN.value})
     return runs

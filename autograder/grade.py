@@ -10,6 +10,7 @@ from .cases import select
 from .child.problems import PARAM_SHAPES
 from .compare import Outcome, compare
 from .diagnose import Diagnoser, load_variants
+from .errors import Kind
 from .execute import plan_for, run_submission
 from .extract import SubmissionError, extract, extract_cells, is_stub
 from .report import failing_shown
@@ -76,7 +77,7 @@ def answers_as_graded(cells, names, sandbox):
 def graded_unreadable(submission, error, started, public_only=False):
     """The Grading of a submission that could not be read at all: zero, and why."""
     cases, rubric = select(public_only), load_rubric()
-    outcomes = {c.id: Outcome(False, error={"kind": "unreadable"}) for c in cases}
+    outcomes = {c.id: Outcome(False, error={"kind": Kind.UNREADABLE.value}) for c in cases}
     key = {} if public_only else load_answer_key()
     scores = score(cases, outcomes, rubric) + question_scores({}, rubric, key)
     return Grading(str(submission), public_only, cases, outcomes, scores, rubric,
@@ -162,14 +163,14 @@ def grade(path, public_only=False, timeout=TIMEOUT_PER_FUNCTION, diagnosis=True,
     for case in cases:
         fn = kept.functions.get(case.function)
         if fn is None:
-            outcomes[case.id] = Outcome(False, error={"kind": "missing-function"})
+            outcomes[case.id] = Outcome(False, error={"kind": Kind.MISSING_FUNCTION.value})
         elif is_stub(fn):
-            outcomes[case.id] = Outcome(False, error={"kind": "not-implemented"})
+            outcomes[case.id] = Outcome(False, error={"kind": Kind.NOT_IMPLEMENTED.value})
         else:
             to_run.setdefault(case.function, []).append((case, keys[case.id]))
     # A graded function missing where the code imports something: load it all the same,
     # so an import of a module grading does not have can be named as the reason.
-    load = any(o.error.get("kind") == "missing-function" for o in outcomes.values()) and any(
+    load = any(Kind.of(o.error) is Kind.MISSING_FUNCTION for o in outcomes.values()) and any(
         isinstance(n, (ast.Import, ast.ImportFrom)) for n in ast.parse(kept.source).body)
     runs, loaded = run_submission(kept.source, to_run, arrays, sandbox,
                                   answers=[n for n in names if n in kept.assigned], load=load)
@@ -180,13 +181,13 @@ def grade(path, public_only=False, timeout=TIMEOUT_PER_FUNCTION, diagnosis=True,
     for case in cases:
         error = outcomes[case.id].error if case.id in outcomes else None
         module = imported[0].get(case.function) or imported[1]
-        if error and error.get("kind") == "missing-function" and module:
+        if error and Kind.of(error) is Kind.MISSING_FUNCTION and module:
             error["imported_from"] = module
         if case.id in runs:
             error = runs[case.id].error or {}
-            if error.get("kind") == "missing-state-key":
+            if Kind.of(error) is Kind.MISSING_STATE_KEY:
                 error["state_rebound"] = rebinds_state(kept.functions)
-            if error.get("kind") == "missing-function" and case.function in kept.functions:
+            if Kind.of(error) is Kind.MISSING_FUNCTION and case.function in kept.functions:
                 # defined, but its definition failed to load or a later statement rebinds it
                 line = kept.functions[case.function].lineno
                 error["defined_at"] = kept.origins[line - 1]

@@ -3,17 +3,17 @@
 
 Every path derives from ``PL_GRADE_ROOT`` (default ``/grade``), so the whole flow runs in
 a temporary folder laid out the same way. Grading is Gradescope's, test for test and word
-for word (``gradescope.grade_folder``); only the format differs: ``score`` in [0, 1],
+for word (``safely.grade_safely``); only the format differs: ``score`` in [0, 1],
 ``points``/``max_points`` per test, ``gradable: false`` (not a zero) when the failure is
 the grader's. PrairieLearn shows results at once: where the rubric delays hidden cases'
 details (``VISIBILITY`` in ``assignment/spec.py``), their tests show the score only.
 """
 
 import os
-import time
+import sys
 from pathlib import Path
 
-from .gradescope import grade_folder
+from .safely import GRADED, grade_safely
 from .score import load_rubric
 
 MAX_OUTPUT = 200_000        # characters of feedback, so results.json stays far below 1 MB
@@ -49,9 +49,13 @@ def run():
     """What ``run.sh`` does: grade, then write results.json (always)."""
     from .results import write_atomic
 
-    started = time.monotonic()
-    data, failed = grade_folder(root() / "student", started)
+    graded = grade_safely(root() / "student", folder=True, log=sys.stdout)
+    failed = graded.code != GRADED
     total = load_rubric()["total"] if not failed else 1
     write_atomic(root() / "results" / "results.json",
-                 prairielearn_results(data, failed, total))
+                 prairielearn_results(graded.data, failed, total))
+    if graded.grading is not None:
+        from .report import summary
+
+        print(summary(graded.grading))
     return 0

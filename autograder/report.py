@@ -3,6 +3,7 @@
 import math
 
 from .child.problems import PARAM_SHAPES
+from .errors import WORDS, Kind, message
 from .misconceptions import BY_ID
 from .sandbox import MEMORY_PER_GRADING
 from .score import QUESTIONS, GroupScore
@@ -54,72 +55,32 @@ def traceback_text(frames, source):
 
 def error_text(err, fn, source):
     """One short paragraph for a run error record (already rebuilt by ``untrusted``);
-    ``source``: (origins, lines) of the kept submission."""
-    kind = err.get("kind")
-    at = (f" at step {err['step']} (parameter `{err['param']}`)"
-          if err.get("step") and err.get("param") else "")
-    if kind == "not-implemented":
-        return f"`{fn}` is not implemented yet: its body is still `...`."
-    if kind == "missing-function" and err.get("defined_at") and err.get("load_failed"):
-        return (f"`{fn}` is defined at {err['defined_at']}, but running that definition "
-                "failed when your code was loaded (see the warnings above), so there was no "
-                f"`{fn}` to grade.")
-    if kind == "missing-function" and err.get("defined_at"):
-        return (f"`{fn}` is defined at {err['defined_at']}, but when grading calls it the name "
-                f"no longer holds a function: a later statement rebinds `{fn}`.")
-    if kind == "missing-function" and err.get("imported_from"):
-        module = code(err["imported_from"], 60)
-        return (f"`{fn}` comes from an import of {module}, a module grading does not have: "
-                f"code imported from a file beside the notebook is not graded. Paste the "
-                f"functions into the notebook (and remove the import).")
-    if kind == "missing-function":
-        return (f"No top-level function named `{fn}` was found. Define it with exactly this "
-                f"name and signature (a cell with a syntax error is skipped whole).")
-    if kind == "exception":
+    ``source``: (origins, lines) of the kept submission. Every value the student made is
+    quoted (``code``) before it reaches the template (``errors.MESSAGES``)."""
+    kind, variant = Kind.of(err), None
+    fields = {"fn": fn, "at": f" at step {err['step']} (parameter `{err['param']}`)"
+              if err.get("step") and err.get("param") else ""}
+    if kind is Kind.MISSING_FUNCTION:
+        variant = ("load-failed" if err.get("load_failed") else "rebound") if err.get(
+            "defined_at") else "imported" if err.get("imported_from") else None
+        fields.update(defined_at=err.get("defined_at"),
+                      module=code(err.get("imported_from") or "", 60))
+    elif kind is Kind.EXCEPTION:
         tb = traceback_text(err.get("frames") or [], source)
-        message = f": {code(err['message'])}" if err.get("message") else ""
-        return (f"`{fn}` raised `{err.get('type')}`{message}{at}."
-                + (f"\n\n```\n{tb}\n```" if tb else ""))
-    if kind == "returned-none":
-        return (f"`{fn}` returned `None`{at}: it must return the updated parameter "
-                f"(e.g. `return param - lr * ...`).")
-    if kind == "dtype":
-        return (f"{err.get('what')} has dtype `{err.get('dtype')}`{at}; it must be float64. "
-                "Do not convert to float32 or to integers: compute in float64 throughout.")
-    if kind == "not-an-array":
-        return f"{err.get('what')} is a `{err.get('type')}`{at}, not an array of numbers."
-    if kind == "shape":
-        return (f"{err.get('what')} has shape {tuple(err.get('got', ()))}{at}; expected "
-                f"{tuple(err.get('expected', ()))}, the parameter's shape.")
-    if kind == "grad-mutated":
-        return (f"`{fn}` modified `grad` in place{at}. A training loop may reuse the gradient: "
-                "write `g = grad + ...` rather than `grad += ...` or `grad *= ...`.")
-    if kind == "missing-state-key":
+        fields.update(type=err.get("type"), traceback=f"\n\n```\n{tb}\n```" if tb else "",
+                      message=f": {code(err['message'])}" if err.get("message") else "")
+    elif kind in (Kind.DTYPE, Kind.NOT_AN_ARRAY, Kind.SHAPE):
+        fields.update(what=err.get("what"), dtype=err.get("dtype"), type=err.get("type"),
+                      got=tuple(err.get("got", ())), expected=tuple(err.get("expected", ())))
+    elif kind is Kind.MISSING_STATE_KEY:
         count = err.get("present_count", 0)
-        present = ", ".join(code(k, KEY_CHARS) for k in err.get("present", [])) or (
-            f"{count} other key(s)" if count else "nothing")
-        if not count and err.get("state_rebound"):
-            hint = (" `state` is empty after the call: fill the dict you are given "
-                    "(`state[\"step\"] = ...`) instead of rebinding `state = {...}`.")
-        else:
-            hint = (" torch keeps this entry with this case's settings: use torch's state "
-                    "names, and check that your code uses every argument it is given.")
-        return (f"After the update{at}, `state` has no `\"{err.get('key')}\"` "
-                f"(it holds {present}).{hint}")
-    if kind == "timeout":
-        return (f"`{fn}` did not finish within {err.get('seconds', 0):.0f} s (an infinite loop, "
-                "or a very slow update?); its remaining cases were not run.")
-    if kind == "memory":
-        return (f"`{fn}` ran out of memory: all the processes of one grading may use "
-                f"{MEMORY_PER_GRADING >> 20} MiB together. Its remaining cases were not run.")
-    if kind == "crash":
-        return (f"The process running `{fn}` ended abruptly (exit code {err.get('exit_code')}): "
-                "a call to `sys.exit`/`os._exit`, or a crash. Its remaining cases were not run.")
-    if kind == "not-run":
-        return f"Not run: an earlier case of `{fn}` timed out or crashed."
-    if kind == "unreadable":
-        return "The submission could not be read (see above)."
-    return f"The grader received malformed output while running `{fn}`; nothing was trusted."
+        variant = "rebound" if not count and err.get("state_rebound") else None
+        fields.update(key=err.get("key"), present=", ".join(
+            code(k, KEY_CHARS) for k in err.get("present", [])) or (
+            f"{count} other key(s)" if count else "nothing"))
+    fields.update(seconds=err.get("seconds") or 0, exit_code=err.get("exit_code"),
+                  mebibytes=MEMORY_PER_GRADING >> 20)
+    return message(kind, variant, **fields)
 
 
 def magnitude(x):
@@ -234,17 +195,6 @@ def question_text(grading, gs):
     return f"`{gs.group} = {value:.6g}` is not correct. 0/{gs.max_points:g} points."
 
 
-ERROR_WORDS = {"exception": "raised an exception", "returned-none": "returned None",
-               "not-an-array": "returned something that is not an array",
-               "dtype": "returned a non-float64 array", "shape": "returned the wrong shape",
-               "grad-mutated": "modified grad in place",
-               "missing-state-key": "left a state entry missing",
-               "missing-function": "is missing", "not-implemented": "is not implemented",
-               "timeout": "did not finish in time", "crash": "ended its process",
-               "memory": "ran out of memory",
-               "not-run": "was not run (an earlier case failed)"}
-
-
 def case_line(case, outcome):
     """One failing case in one line: where it went wrong, and the named mistake if any."""
     head = f"`{case.function}({config_text(case)})` on the {case.problem} problem"
@@ -252,7 +202,7 @@ def case_line(case, outcome):
         what = (f"diverges at step {outcome.step}, parameter `{outcome.param}` ("
                 + ", ".join(f"`{d.entry}`" for d in outcome.diffs) + ")")
     else:
-        what = ERROR_WORDS.get((outcome.error or {}).get("kind"), "failed")
+        what = WORDS[Kind.of(outcome.error or {})]
     ids = outcome.diagnosis.ids if outcome.diagnosis else []
     return f"- {head}: {what}" + (f"; likely `{'`, `'.join(ids)}`" if ids else "") + "."
 

@@ -12,8 +12,9 @@ name. Whatever survives is still the student's, so the report prints it through
 import math
 import re
 
-KINDS = {"exception", "returned-none", "not-an-array", "dtype", "shape", "grad-mutated",
-         "missing-state-key", "missing-function"}
+from .errors import Kind
+
+KINDS = Kind.from_child()
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_.]{0,59}")
 DTYPE = re.compile(r"[a-z]{1,10}[0-9]{0,3}")
 MESSAGE_CHARS = 200      # of an exception's or a load warning's message (public cases only)
@@ -84,7 +85,7 @@ def error(raw, case, keys, line_count, names):
         return None
     kind = _among(raw.get("kind"), KINDS) if isinstance(raw, dict) else None
     if kind is None:
-        return {"kind": "malformed"}
+        return {"kind": Kind.MALFORMED.value}
     out = {"kind": kind}
     step = _int(raw.get("step"), 1, case.steps)
     param = _among(raw.get("param"), keys)
@@ -109,11 +110,11 @@ def error(raw, case, keys, line_count, names):
         if kind == "shape":
             got, expected = _shape(raw.get("got")), _shape(raw.get("expected"))
             if got is None or expected is None:
-                return {"kind": "malformed"}
+                return {"kind": Kind.MALFORMED.value}
             out.update(got=list(got), expected=list(expected))
     elif kind == "missing-state-key":
         if _among(raw.get("key"), keys.get(param, {}).get("keys", [])) is None:
-            return {"kind": "malformed"}
+            return {"kind": Kind.MALFORMED.value}
         present = raw.get("present") if isinstance(raw.get("present"), list) else []
         out["key"] = raw["key"]
         out["present_count"] = len(present)
