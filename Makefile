@@ -29,34 +29,35 @@ bench: build
 
 lint: venv
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 
 # Everything made from assignment/, in order, after checking the sources agree: the rubric,
 # answer and catalog data, the student folder and solutions, the references and variants
-# (remade when their sources changed), the student engine (assignment/build.py).
+# (remade when their sources changed), the student engine (toolkit/build.py).
 build: venv
-	$(PY) assignment/build.py
+	$(PY) -m toolkit build
 
 # Remake the references even if their sources did not change (NEW_SEEDS=1: new hidden inputs).
 references: build
-	$(PY) -m autograder references $(if $(NEW_SEEDS),--new-hidden-seeds)
-	$(PY) assignment/build.py
+	$(PY) -m toolkit references $(if $(NEW_SEEDS),--new-hidden-seeds)
+	$(PY) -m toolkit build
 
 check-references: venv
-	$(PY) -m autograder references --check
-	$(PY) -m autograder references --check --second-kernel-path
+	$(PY) -m toolkit references --check
+	$(PY) -m toolkit references --check --second-kernel-path
 
 autograder: build
-	$(PY) -m autograder build-zip --out build/autograder.zip
+	$(PY) -m toolkit build-zip --out build/autograder.zip
 
 prairielearn: build
-	$(PY) -m autograder build-prairielearn --out build/prairielearn
+	$(PY) -m toolkit build-prairielearn --out build/prairielearn
 
 grade: venv
 	@test -n "$(SUBMISSIONS)" || (echo "usage: make grade SUBMISSIONS=dir [OUT=dir]"; exit 2)
-	$(PY) -m autograder batch $(SUBMISSIONS) --out $(OUT) --jobs 2
+	$(PY) -m toolkit batch $(SUBMISSIONS) --out $(OUT) --jobs 2
 
 report: venv
-	$(PY) -m autograder report $(OUT)
+	$(PY) -m toolkit report $(OUT)
 
 clean:
 	rm -rf build .pytest_cache .ruff_cache

@@ -1,1 +1,1 @@
-"""The lab's sources, kept by the instructor: ``python assignment/build.py`` makes the rest."""
+"""The lab's sources, kept by the instructor: ``python -m toolkit build`` makes the rest."""

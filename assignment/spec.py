@@ -1,6 +1,6 @@
 """The lab as data: one entry per optimizer, the concept and written questions, the policies.
 
-``python assignment/build.py`` (``make build``) checks this file against the others it
+``python -m toolkit build`` (``make build``) checks this file against the others it
 concerns, then generates from it the engine's rubric and registry
 (``autograder/data/rubric.json``), the concept questions' answer key
 (``autograder/data/answers.json``) and the notebook's question blocks, otter's ``points:``

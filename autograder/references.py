@@ -1,6 +1,6 @@
 """Golden trajectories from ``torch.optim``, as stored: reading them needs NumPy only.
 
-``autograder/instructor/generate.py`` makes them with torch (the instructor's
+``toolkit/generate.py`` makes them with torch (the instructor's
 ``make references``). Public and hidden cases go to separate files, so the hidden ones
 can be kept from students; each file also holds its cases' definitions and seeds
 (``read_meta``).

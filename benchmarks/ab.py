@@ -22,7 +22,7 @@ def grade_seconds(tree):
 
 
 def batch_seconds(tree, folder, out):
-    return timed([PYTHON, "-m", "autograder", "batch", str(folder), "--out", str(out),
+    return timed([PYTHON, "-m", "toolkit", "batch", str(folder), "--out", str(out),
                   "--jobs", "2", "--regrade"], cwd=tree)
 
 

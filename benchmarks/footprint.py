@@ -51,7 +51,7 @@ def run(scratch=None, runs=5):
                        f"site-packages of a fresh Python 3.10 venv after setup.sh "
                        f"(requirements/runtime.txt), of which pip {pip / MB:.0f} MB"), "<= 100"),
         Figure("autograder zip", zip_size / MB, "MiB",
-               "python -m autograder build-zip: engine, references, variant trajectories"),
+               "python -m toolkit build-zip: engine, references, variant trajectories"),
         held_to(Figure("run_autograder peak memory", max(peaks) / MB, "MB",
                        f"resident, summed over the process tree and the sandbox user, sampled "
                        f"every 10 ms; largest of {runs} runs on the solution notebook"),

@@ -11,7 +11,7 @@ import time
 import zipfile
 from pathlib import Path
 
-from autograder.instructor.deliverables import build_zip
+from toolkit.deliverables import build_zip
 
 PYTHON_310 = sorted(Path("/root/.pyenv/versions").glob("3.10.*/bin/python3.10")) or [
     Path(p) for p in [shutil.which("python3.10")] if p]

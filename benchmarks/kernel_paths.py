@@ -6,13 +6,13 @@ FMA variants all switched), each compared with the stored files."""
 import json
 import subprocess
 
-from autograder.instructor import generate
 from benchmarks.figures import PYTHON, ROOT, Figure, env
+from toolkit import generate
 
 CHILD = """
 import json, sys
 from autograder import references
-from autograder.instructor import generate, variants
+from toolkit import generate, variants
 kernels = {"ATEN_CPU_CAPABILITY": sys.argv[1]}
 reproduction = generate.Reproduction(exact=False)
 for public, (arrays, _) in generate.generate(kernels)[0].items():

@@ -13,9 +13,9 @@ import subprocess
 
 import nbformat
 
-from assignment.build import NOTEBOOK, SOURCE, master_notebook
 from benchmarks.figures import PYTHON, ROOT, Figure, env, grade_command, held_to, spread, timed
 from benchmarks.latency import SOLUTION
+from toolkit.build import NOTEBOOK, SOURCE, master_notebook
 
 SUPPORT_FILES = ("lab_support", "autograder_engine.zip")
 

@@ -1,4 +1,4 @@
-"""Batch throughput: ``python -m autograder batch`` on a class of 200 notebooks with
+"""Batch throughput: ``python -m toolkit batch`` on a class of 200 notebooks with
 ``--jobs 2``, end to end (grade book and class report included)."""
 
 import csv
@@ -24,7 +24,7 @@ def batch(scratch, size, jobs):
     shutil.rmtree(folder, ignore_errors=True)
     shutil.rmtree(out, ignore_errors=True)
     kinds = make_class(folder, size)
-    seconds = timed([PYTHON, "-m", "autograder", "batch", str(folder), "--out", str(out),
+    seconds = timed([PYTHON, "-m", "toolkit", "batch", str(folder), "--out", str(out),
                      "--jobs", str(jobs)])
     with open(out / "grades.csv") as f:
         rows = list(csv.DictReader(f))
@@ -38,7 +38,7 @@ def run(scratch, size=200, jobs=2):
     alone, _ = batch(scratch, size, 1)
     rate, single = size / seconds * 60, size / alone * 60
     return [held_to(Figure("batch throughput", rate, "submissions/min",
-                           f"python -m autograder batch --jobs {jobs} on {size} notebooks "
+                           f"python -m toolkit batch --jobs {jobs} on {size} notebooks "
                            f"({kinds} kinds: solution, skeleton, one per known bug) in "
                            f"{seconds:.1f} s, grade book and class report included"), ">= 1000"),
             Figure("batch throughput, one job", single, "submissions/min",

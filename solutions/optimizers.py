@@ -1,4 +1,4 @@
-# Generated from assignment/optimizers.py by assignment/build.py: edit that file.
+# Generated from assignment/optimizers.py by python -m toolkit build: edit that file.
 """Optimizer step functions in NumPy, written to match ``torch.optim`` exactly.
 
 Each function updates ONE parameter array:

@@ -16,9 +16,9 @@ from conftest import POINTS, ROOT, RUBRIC, TOTAL, WITHOUT_SGD, assert_valid_resu
 from autograder import late
 from autograder.cases import load_cases
 from autograder.grade import grade
-from autograder.instructor import batch
 from autograder.results import results
 from examples.bugs import FAILS, buggy_source, complete_answer_key
+from toolkit import batch
 
 LOOP = ("    g = -grad if maximize else grad\n    if weight_decay != 0:\n"
         "        g = g + weight_decay * param\n    if momentum")
@@ -50,7 +50,7 @@ def make_class(folder):
 def graded_class(tmp_path_factory):
     base = tmp_path_factory.mktemp("class")
     source, out = make_class(base / "submissions"), base / "out"
-    done = subprocess.run([sys.executable, "-m", "autograder", "batch", str(source), "--out",
+    done = subprocess.run([sys.executable, "-m", "toolkit", "batch", str(source), "--out",
                            str(out), "--jobs", "2", "--timeout", "3"], cwd=ROOT,
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]

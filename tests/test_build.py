@@ -13,10 +13,10 @@ import types
 import pytest
 from conftest import ROOT, SKELETON, SOLUTION
 
-from assignment import consistency, misconceptions, models
+from assignment import misconceptions, models
 from assignment import spec as SPEC
 from assignment.cases import ROWS
-from autograder.instructor import variants
+from toolkit import consistency, variants
 
 
 def test_skeleton_has_no_solution_code():
@@ -272,7 +272,7 @@ def engine_code(root):
 
 
 def build(root, *args):
-    return subprocess.run([sys.executable, "assignment/build.py", *args], cwd=root,
+    return subprocess.run([sys.executable, "-m", "toolkit", "build", *args], cwd=root,
                           capture_output=True, text=True, timeout=600)
 
 

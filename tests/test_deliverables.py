@@ -6,6 +6,7 @@ import inspect
 import io
 import re
 import subprocess
+import sys
 import zipfile
 
 import pytest
@@ -15,7 +16,8 @@ from assignment import models
 from assignment.misconceptions import CATALOG
 from autograder import references
 from autograder.cases import load_cases
-from autograder.instructor.deliverables import build_zip
+from toolkit import deliverables
+from toolkit.deliverables import build_zip
 
 HIDDEN = [c for c in load_cases() if not c.public]
 SOLUTION_CODE = ROOT / "solutions" / "optimizers.py"
@@ -83,7 +85,7 @@ def test_the_student_release_holds_no_answer_key_or_variant_code():
     release = [(n, d) for n, d in student_release() if not n.endswith((".npy", ".npz"))]
     assert found([(line, line.encode()) for line in code], release) == []
     names = [name for name, _ in release]
-    assert not [n for n in names if "instructor" in n or "hidden" in n or "answers.json" in n]
+    assert not [n for n in names if "toolkit" in n or "hidden" in n or "answers.json" in n]
 
 
 @pytest.fixture(scope="module")
@@ -95,9 +97,43 @@ def image(tmp_path_factory):
 def test_the_grading_image_has_the_hidden_data_but_no_instructor_code(image):
     names = [name.split("!", 1)[1] for name, _ in image if "!" in name]
     assert "autograder/data/references-hidden.npz" in names
-    assert not [n for n in names if "/instructor/" in n or n.startswith(("solutions/",
-                                                                        "assignment/"))]
+    assert not [n for n in names if n.startswith(("toolkit/", "solutions/", "assignment/"))]
     python = [(n, d.decode()) for n, d in image if n.endswith(".py")]
     assert not [n for n, text in python if re.search(r"^\s*(import|from) torch\b", text, re.M)]
     assert found([(line, line.encode()) for line in answer_key_lines() | variant_fragments()],
                  [(n, d) for n, d in image if n.endswith(".py")]) == []
+
+
+def engine_files(package):
+    return {str(p.relative_to(package)) for p in package.rglob("*.py")
+            if "__pycache__" not in p.parts}
+
+
+def test_what_ships_is_the_allow_list_and_nothing_else(tmp_path):
+    """Every module of the engine is listed, every listed module exists, and a module added
+    to the engine's folder without being listed fails here (checked in a scratch copy)."""
+    package = ROOT / "autograder"
+    assert engine_files(package) == set(deliverables.SHIPPED)
+    shipped = {n for n in deliverables.student_engine() if n.endswith(".py")}
+    assert shipped == {f"autograder/{m}" for m in deliverables.SHIPPED}
+    copy = tmp_path / "autograder"
+    copy.mkdir()
+    for name in deliverables.SHIPPED:
+        (copy / name).parent.mkdir(parents=True, exist_ok=True)
+        (copy / name).write_bytes((package / name).read_bytes())
+    assert engine_files(copy) == set(deliverables.SHIPPED)
+    (copy / "helpers.py").write_text("SECRET = 1\n")
+    assert engine_files(copy) - set(deliverables.SHIPPED) == {"helpers.py"}
+
+
+def test_the_engine_command_line_offers_only_what_the_engine_holds():
+    """The student engine's ``python -m autograder`` grades; the instructor's commands are
+    ``python -m toolkit``, which does not ship."""
+    done = subprocess.run([sys.executable, "-m", "autograder", "--help"], cwd=ROOT,
+                          capture_output=True, text=True)
+    commands = set(re.search(r"\{([\w,-]+)\}", done.stdout).group(1).split(","))
+    assert commands == {"grade", "worker", "gradescope", "prairielearn"}
+    done = subprocess.run([sys.executable, "-m", "toolkit", "--help"], cwd=ROOT,
+                          capture_output=True, text=True)
+    assert {"build", "references", "batch", "report", "build-zip", "build-prairielearn"} <= \
+        set(re.search(r"\{([\w,-]+)\}", done.stdout).group(1).split(","))

@@ -12,11 +12,11 @@ from conftest import SUBMISSIONS, TESTS, graded
 from assignment import misconceptions
 from autograder import grade as grade_module
 from autograder.cases import OPTIMIZERS, load_cases
-from autograder.instructor import generate
-from autograder.instructor.variants import check_variants
 from autograder.misconceptions import BY_ID, CATALOG
 from autograder.report import summary
 from examples.bugs import write
+from toolkit import generate
+from toolkit.variants import check_variants
 
 HANDWRITTEN = SUBMISSIONS / "misconceptions"
 SNAPSHOT = TESTS / "snapshots" / "amsgrad-max-of-corrected.md"

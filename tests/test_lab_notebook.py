@@ -90,7 +90,7 @@ def test_untouched_notebook_runs_without_crashing(tmp_path):
 
 
 def test_notebooks_and_support_files_are_up_to_date():
-    done = subprocess.run([sys.executable, "assignment/build.py", "--check"], cwd=ROOT,
+    done = subprocess.run([sys.executable, "-m", "toolkit", "build", "--check"], cwd=ROOT,
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
 

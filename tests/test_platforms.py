@@ -109,7 +109,7 @@ def test_grading_and_a_batch_work_in_an_ascii_locale(tmp_path):
     source = tmp_path / "class"
     source.mkdir(mode=0o700)
     (source / "bob.py").write_text(buggy.read_text())
-    done = subprocess.run([sys.executable, "-X", "utf8=0", "-m", "autograder", "batch",
+    done = subprocess.run([sys.executable, "-X", "utf8=0", "-m", "toolkit", "batch",
                            str(source), "--out", str(tmp_path / "out"), "--regrade"],
                           cwd=ROOT, env=env, capture_output=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]

@@ -11,8 +11,8 @@ import sys
 import pytest
 from conftest import ROOT, SKELETON, SOLUTION, TOTAL
 
-from autograder.instructor.deliverables import build_folder, prairielearn_folder
 from examples.bugs import buggy_source
+from toolkit.deliverables import build_folder, prairielearn_folder
 
 TEST_KEYS = {"name", "description", "points", "max_points", "message", "output"}
 

@@ -550,7 +550,7 @@ def test_a_process_left_behind_cannot_stall_the_next_child(tmp_path):
 
 
 def test_a_symlinked_student_folder_in_batch_is_a_zero_with_its_reason(tmp_path):
-    from autograder.instructor import batch
+    from toolkit import batch
 
     source = tmp_path / "submissions"
     (source / "honest").mkdir(parents=True)

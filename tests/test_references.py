@@ -14,8 +14,8 @@ from conftest import ROOT
 from autograder import cases, references
 from autograder.cases import OPTIMIZERS, load_cases
 from autograder.child.problems import PARAM_SHAPES, gradients
-from autograder.instructor import generate
 from autograder.score import load_rubric
+from toolkit import generate
 
 CASES = load_cases()
 
@@ -64,7 +64,7 @@ def test_references_and_variants_reproduce_on_a_second_kernel_path():
     second = generate.second_kernel_path()
     if second["NPY_DISABLE_CPU_FEATURES"]:   # the path really is another one for NumPy
         assert _tanh_bits(second) != _tanh_bits({})
-    done = subprocess.run([sys.executable, "-m", "autograder", "references", "--check",
+    done = subprocess.run([sys.executable, "-m", "toolkit", "references", "--check",
                            "--second-kernel-path"], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "references and variant trajectories reproduced" in done.stdout

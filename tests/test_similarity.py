@@ -12,7 +12,7 @@ import tokenize
 from conftest import ANSWER_KEY, SUBMISSIONS
 
 from autograder.cases import OPTIMIZERS
-from autograder.instructor import batch, similarity
+from toolkit import batch, similarity
 
 CORRECT = sorted((SUBMISSIONS / "independent").glob("*.py"))
 # Written independently of each other, in different styles.

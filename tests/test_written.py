@@ -11,8 +11,8 @@ import zipfile
 
 from conftest import ROOT, RUBRIC
 
-from autograder.instructor import batch
 from autograder.written import PNG, answers
+from toolkit import batch
 
 TEMPLATE = ROOT / "student_template" / "optimizers_lab.ipynb"
 FIGURE = PNG + b"a figure"

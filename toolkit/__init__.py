@@ -1,3 +1,5 @@
-"""The instructor's tools: reference and variant generation (torch, the answer key), batch
-grading, the class report and the builds of the two other deliverables. Nothing here ships
-to students or into the grading image."""
+"""The instructor's tools and their command line (``python -m toolkit``): the build from the
+course sources in ``assignment/``, reference and variant generation (torch, the answer key),
+the deliverables, batch grading, grade books, the class report and similarity. Nothing here
+ships to students or into the grading image; it uses the engine (``autograder``) and the
+course (``assignment``), and neither imports it."""

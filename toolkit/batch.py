@@ -26,15 +26,16 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import late
-from ..extract import SubmissionError
-from ..gradescope import find_submission, internal_error_results
-from ..results import write_atomic
-from ..sandbox import TIMEOUT_PER_SUBMISSION, Sandbox
-from ..score import QUESTIONS, load_rubric
+from autograder import late
+from autograder.extract import SubmissionError
+from autograder.results import write_atomic
+from autograder.safely import find_submission, internal_error_results
+from autograder.sandbox import TIMEOUT_PER_SUBMISSION, Sandbox
+from autograder.score import QUESTIONS, load_rubric
+
 from . import gradebook
 
-PACKAGE_PARENT = Path(__file__).resolve().parents[2]
+PACKAGE_PARENT = Path(__file__).resolve().parents[1]
 
 
 @dataclass

@@ -17,18 +17,18 @@
   tests (``student_template/``) and the solution notebook (``solutions/``).
 * ``assignment/lab_support/`` is copied to ``student_template/lab_support/``, and
   ``assignment/student_README.md`` to ``student_template/README.md``.
-* ``python -m autograder references --if-stale`` remakes the torch references and the
+* ``python -m toolkit references --if-stale`` remakes the torch references and the
   variants' trajectories when their sources changed (it refuses an answer key or a model
   that differs from torch, or a variant that never does).
 * ``student_template/autograder_engine.zip`` is the grading engine with the public data
-  only, for the notebook's checks (``autograder/instructor/deliverables.py``).
+  only, for the notebook's checks (``toolkit/deliverables.py``).
 
 The build writes a file only when its bytes change (atomically), and deletes from the
 folders it owns (``student_template/``, ``solutions/``, ``autograder/data/``) every file it
 no longer makes.
 
-    python assignment/build.py            check the sources, then write every output
-    python assignment/build.py --check    exit 1 if a source is inconsistent or an output
+    python -m toolkit build            check the sources, then write every output
+    python -m toolkit build --check    exit 1 if a source is inconsistent or an output
                                           is out of date or stray
 """
 
@@ -43,11 +43,12 @@ import tempfile
 import textwrap
 from pathlib import Path
 
+from assignment import spec as SPEC
+from autograder.written import prompt
+
+from . import consistency
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-from assignment import consistency  # noqa: E402
-from assignment import spec as SPEC  # noqa: E402
-from autograder.written import prompt  # noqa: E402
 
 SOURCE = ROOT / "assignment" / "optimizers.py"
 LAB = ROOT / "assignment" / "lab.py"          # the master notebook, as a jupytext percent file
@@ -66,7 +67,7 @@ BLOCK = re.compile(r"^([ \t]*)# BEGIN SOLUTION( NO PROMPT)?\n(.*?)^[ \t]*# END S
                    re.M | re.S)
 PLACEHOLDER = ("<!doctype html><meta charset='utf-8'><p>Run the notebook's cell above "
                "the export to write your written answers here.</p>\n")
-HEADER = "# Generated from assignment/optimizers.py by assignment/build.py: edit that file.\n"
+HEADER = "# Generated from assignment/optimizers.py by python -m toolkit build: edit that file.\n"
 
 
 def solution_text(source: str) -> str:
@@ -230,7 +231,7 @@ def answer_key():
 
 
 def problems():
-    """Every inconsistency among the sources (``assignment/consistency.py``)."""
+    """Every inconsistency among the sources (``toolkit/consistency.py``)."""
     import runpy
 
     from assignment.misconceptions import CATALOG
@@ -269,7 +270,7 @@ def outputs():
 
 
 def engine_zip():
-    from autograder.instructor.deliverables import student_engine, zip_bytes
+    from .deliverables import student_engine, zip_bytes
 
     return zip_bytes(student_engine())
 
@@ -299,11 +300,11 @@ def strays(made):
 def references(check):
     """Run ``make references``' step: remake what is stale (or with ``check``, only say)."""
     if check:
-        from autograder.instructor.generate import up_to_date
+        from .generate import up_to_date
 
         return [] if up_to_date() else ["autograder/data: the references were made from "
                                         "other sources (run make build)"]
-    done = subprocess.run([sys.executable, "-m", "autograder", "references", "--if-stale"],
+    done = subprocess.run([sys.executable, "-m", "toolkit", "references", "--if-stale"],
                           cwd=ROOT)
     return ["make references refused (above)"] if done.returncode else []
 

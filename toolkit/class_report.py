@@ -10,7 +10,7 @@ import json
 import statistics
 from pathlib import Path
 
-from ..misconceptions import BY_ID
+from autograder.misconceptions import BY_ID
 
 LIMIT_KINDS = {"timeout", "crash", "memory", "not-run", "malformed"}
 

@@ -1,7 +1,7 @@
 """What ``make build`` refuses: the lab's sources checked against each other, each problem
 one sentence that names the file and what to change. Every function returns a list of
 problems (empty: consistent). The checks that need torch run in ``make references``
-(``autograder/instructor/generate.py``)."""
+(``toolkit/generate.py``)."""
 
 import ast
 import re

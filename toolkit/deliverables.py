@@ -1,13 +1,13 @@
 """What ships where: the two deliverables built from this repository besides the
 instructor's own tools, each from exactly what it needs.
 
-* The student engine (``student_template/autograder_engine.zip``): the engine's modules and
-  the public data. No hidden case (definition, seed or data), no concept-answer key, no
-  instructor tool (generation) and nothing of ``assignment/`` (the answer key, the models
-  and their variants).
+* The student engine (``student_template/autograder_engine.zip``): the engine's modules (the
+  allow-list ``SHIPPED``) and the public data. No hidden case (definition, seed or data), no
+  concept-answer key, nothing of ``toolkit/`` and nothing of ``assignment/`` (the answer
+  key, the models and their variants).
 * The grading image (``build/autograder.zip`` for Gradescope): the engine's modules, every
   data file (hidden references and the answer key, readable by root only while student code
-  runs), ``setup.sh`` and ``run_autograder``. No torch, no instructor tool.
+  runs), ``setup.sh`` and ``run_autograder``. No torch, nothing of ``toolkit/``.
 * The PrairieLearn grader (``build/prairielearn/``): the same, with ``run.sh``, a template
   ``info.json`` and its README instead of Gradescope's two scripts.
 """
@@ -18,19 +18,31 @@ import shutil
 import zipfile
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parents[1]
-REPO = PACKAGE.parent
-INSTRUCTOR = PACKAGE / "instructor"
+REPO = Path(__file__).resolve().parents[1]
+PACKAGE = REPO / "autograder"
 GRADESCOPE_FILES = PACKAGE / "gradescope_files"
 PUBLIC_DATA = {"references-public.npz", "variants-public.npz", "rubric.json",
                "misconceptions.json"}
 
 
+# What ships, module by module: the engine's code is this list, not whatever lies in its
+# folder (a test fails while a module there is missing from it, or listed and absent).
+SHIPPED = (
+    "__init__.py", "__main__.py",                    # the command line: grade, worker, ...
+    "grade.py", "extract.py", "execute.py", "compare.py", "diagnose.py", "score.py",
+    "cases.py", "references.py", "misconceptions.py", "report.py", "results.py",
+    "written.py", "errors.py", "safely.py",
+    "sandbox.py", "isolation.py", "launch.py", "untrusted.py",    # the trusted side
+    "child/__init__.py", "child/main.py", "child/problems.py", "child/wire.py",
+    "child/guard.py", "child/confine.py", "child/zygote.py",       # the untrusted side
+    "gradescope.py", "prairielearn.py", "late.py",                # the platforms
+)
+
+
 def engine_modules():
-    """The grading engine's Python modules: the package without the instructor's tools."""
-    for path in sorted(PACKAGE.rglob("*.py")):
-        if "__pycache__" not in path.parts and INSTRUCTOR not in path.parents:
-            yield str(path.relative_to(REPO)), path
+    """The grading engine's Python modules, as the allow-list names them."""
+    for name in SHIPPED:
+        yield f"autograder/{name}", PACKAGE / name
 
 
 def data_files(public_only):

@@ -21,15 +21,15 @@ from pathlib import Path
 
 import numpy as np
 
-from assignment.consistency import row_problems
+from autograder import cases, references
+from autograder.child.problems import PARAM_SHAPES, gradients
+from autograder.compare import ATOL, RTOL
+from autograder.diagnose import VARIANT_FILES
 
-from .. import cases, references
-from ..child.problems import PARAM_SHAPES, gradients
-from ..compare import ATOL, RTOL
-from ..diagnose import VARIANT_FILES
+from .consistency import row_problems
 from .variants import Refused, generate_variants
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 ROWS = REPO / "assignment" / "cases.py"
 # What the stored trajectories depend on besides torch: a change to any makes them stale.
 SOURCES = [*(REPO / "assignment" / f"{n}.py" for n in ("spec", "cases", "models",
@@ -147,7 +147,7 @@ def import_torch(kernels=KERNELS):
         raise RuntimeError(
             f"torch runs its {capability} kernels in this process; references are generated "
             f"with ATEN_CPU_CAPABILITY={kernels['ATEN_CPU_CAPABILITY']} set before torch starts "
-            "(`python -m autograder references` does)")
+            "(`python -m toolkit references` does)")
     return torch
 
 
@@ -265,7 +265,7 @@ def generate(kernels=KERNELS, rotate=False):
     if problems:
         raise Refused("\n".join(problems))
     provenance = {
-        "generator": "python -m autograder references",
+        "generator": "python -m toolkit references",
         "sources": sources_digest(),
         "torch": torch.__version__, "kernels": kernels, "dtype": "float64", "device": "cpu",
         "reproduction": REPRODUCTION, "vector_math": vector_math(torch),
@@ -284,7 +284,7 @@ REPRODUCTION = (
     "and torch runs its baseline kernels (ATEN_CPU_CAPABILITY=default). Inputs and variant "
     "trajectories (NumPy) are bit for bit on every x86-64 processor. Elsewhere every value is "
     f"within {REPRODUCTION_BOUND:g} of the grading tolerance of the stored one "
-    "(`python -m autograder references --check` prints the largest difference).")
+    "(`python -m toolkit references --check` prints the largest difference).")
 
 
 def write(rotate=False):

@@ -19,8 +19,8 @@ import shutil
 import time
 from pathlib import Path
 
-from ..extract import SubmissionError, read_notebook
-from ..written import answers, page
+from autograder.extract import SubmissionError, read_notebook
+from autograder.written import answers, page
 
 IDENTITY = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 

@@ -18,11 +18,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ..extract import SubmissionError, extract
+from autograder.extract import SubmissionError, extract
 
 K, WINDOW = 25, 1          # copydetect's noise threshold (characters) and window size
 THRESHOLD = 0.6
-TEMPLATE = Path(__file__).resolve().parents[2] / "student_template" / "optimizers.py"
+TEMPLATE = Path(__file__).resolve().parents[1] / "student_template" / "optimizers.py"
 
 
 def _fingerprint(code, boilerplate=()):

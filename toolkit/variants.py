@@ -18,14 +18,13 @@ import numpy as np
 
 from assignment.misconceptions import CATALOG
 from assignment.models import MODELS
+from autograder import references
+from autograder.cases import OPTIMIZERS, from_definition
+from autograder.child.main import run_case, unpack_inputs
+from autograder.diagnose import VARIANT_FILES, same_trajectory
+from autograder.execute import plan_for
 
-from .. import references
-from ..cases import OPTIMIZERS, from_definition
-from ..child.main import run_case, unpack_inputs
-from ..diagnose import VARIANT_FILES, same_trajectory
-from ..execute import plan_for
-
-ANSWER_KEY = Path(__file__).resolve().parents[2] / "solutions" / "optimizers.py"
+ANSWER_KEY = Path(__file__).resolve().parents[1] / "solutions" / "optimizers.py"
 
 
 class Refused(Exception):
