@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from functools import cache, cached_property
 
 from . import references
+from .child.problems import PROBLEMS
 from .score import load_rubric
 
 # optimizer -> its entry in the rubric: "function" (the student's), "torch" (the
 # torch.optim class), "title", "hyperparameters", "state", "update", "groups"
 OPTIMIZERS = load_rubric()["optimizers"]
-STEPS = {"stream": 12, "quadratic": 10, "rosenbrock": 10, "mlp": 10}
 SCHEDULES = {
     None: lambda lr, step: lr,
     "halve-every-3": lambda lr, step: lr * 0.5 ** (step // 3),
@@ -41,7 +41,7 @@ class Case:
 
     @property
     def steps(self) -> int:
-        return STEPS[self.problem]
+        return PROBLEMS[self.problem].steps
 
     @cached_property
     def id(self) -> str:

@@ -2,20 +2,13 @@
 
 import math
 
-from .child.problems import PARAM_SHAPES
+from .child.problems import PARAM_SHAPES, PROBLEMS
 from .errors import WORDS, Kind, message
 from .misconceptions import BY_ID
 from .sandbox import MEMORY_PER_GRADING
 from .score import QUESTIONS, GroupScore
 from .untrusted import ANSWER_CHARS, KEY_CHARS, code, source_line
 
-PROBLEMS = {
-    "stream": "a fixed gradient stream over parameters `scalar` (shape ()), `vector` (4,) and "
-              "`matrix` (3, 2); some steps give a parameter no gradient (it is then not passed)",
-    "quadratic": "an ill-conditioned 2-D quadratic (gradient depends on the parameter)",
-    "rosenbrock": "the Rosenbrock function (gradient depends on the parameter)",
-    "mlp": "a tiny MLP with parameters `W1` (3, 4), `b1` (4,), `w2` (4,), `b2` ()",
-}
 CASES_SHOWN_PER_GROUP = 3  # failing cases detailed per rubric group (the rest are counted)
 
 
@@ -146,7 +139,7 @@ def case_text(case, outcome, source, named_before=()):
     """One failing case (``source``: (origins, lines) of the kept submission)."""
     fn = case.function
     head = (f"**{'Public' if case.public else 'Hidden'} case** `{fn}({config_text(case)})` "
-            f"on {PROBLEMS[case.problem]}, {case.steps} steps.")
+            f"on {PROBLEMS[case.problem].description}, {case.steps} steps.")
     body = divergence_text(outcome, case) if outcome.step else error_text(
         outcome.error or {}, fn, source)
     if outcome.step and outcome.error:

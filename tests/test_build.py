@@ -323,6 +323,59 @@ def test_the_build_deletes_what_it_no_longer_makes(with_nadam):
     assert "deleted student_template/tests/adagrad_old.py" in done.stdout
 
 
+BOWL = '''
+    "bowl": Problem(
+        {"x": (3,)}, 8, "an axis-aligned bowl 1/2 sum(a_i x_i^2)",
+        lambda params, data, step: {"x": data["a"] * params["x"]},
+        lambda randn, steps: ({"x": randn(3)}, {"a": 1 + randn(3) * randn(3)})),
+}
+PARAM_SHAPES = '''
+BOWL_ROWS = '''
+ROWS += [("sgd", "basic", "bowl", PUB, dict(lr=0.1)),
+         ("adam", "basic", "bowl", HID, dict(lr=0.05, betas=(0.8, 0.9)))]
+'''
+BOWL_IN_COPY = '''
+import json
+from autograder.grade import grade
+from autograder.report import summary
+from examples.bugs import complete_answer_key
+from pathlib import Path
+
+Path("solution.py").write_text(complete_answer_key())
+Path("still.py").write_text(complete_answer_key().replace(   # wrong on shape (3,) only
+    "return param - lr * g\\n", "return param if param.shape == (3,) else param - lr * g\\n",
+    1))
+solution, half = grade("solution.py"), grade("still.py")
+bowl = [c for c in solution.cases if c.problem == "bowl"]
+print(json.dumps({"solution": [solution.points, solution.max_points], "half": half.points,
+                  "bowl": [[c.id, c.steps, solution.outcomes[c.id].passed] for c in bowl],
+                  "report": summary(half)}))
+'''
+
+
+def test_adding_a_problem_is_adding_a_registry_entry_and_rows(tmp_path):
+    """One registry entry (shapes, steps, gradient, inputs, description) and rows that use it:
+    the build draws its inputs and torch's trajectories, the child runs it, the report
+    describes it."""
+    root = scratch_copy(tmp_path / "lab")
+    problems = root / "autograder" / "child" / "problems.py"
+    text = problems.read_text()
+    assert text.count("\n}\nPARAM_SHAPES = ") == 1
+    problems.write_text(text.replace("\n}\nPARAM_SHAPES = ", "\n" + BOWL.lstrip("\n"), 1))
+    append(root / "assignment" / "cases.py", BOWL_ROWS)
+    done = build(root)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    done = subprocess.run([sys.executable, "-c", BOWL_IN_COPY], cwd=root, capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    got = json.loads(done.stdout.splitlines()[-1])
+    assert got["solution"][0] == got["solution"][1]
+    assert sorted(got["bowl"]) == [["adam:basic:bowl:lr=0.05,betas=(0.8,0.9)", 8, True],
+                                   ["sgd:basic:bowl:lr=0.1", 8, True]]
+    assert got["half"] < got["solution"][0]
+    assert "an axis-aligned bowl 1/2 sum(a_i x_i^2), 8 steps" in got["report"]
+
+
 def test_removing_an_optimizer_says_what_else_refers_to_it(tmp_path):
     root = scratch_copy(tmp_path / "lab")
     lab = root / "assignment"

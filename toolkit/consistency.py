@@ -7,7 +7,8 @@ import ast
 import re
 
 from assignment import spec as SPEC
-from autograder.cases import SCHEDULES, STEPS, case_id
+from autograder.cases import SCHEDULES, case_id
+from autograder.child.problems import PROBLEMS
 
 SHAPES = (SPEC.SCALAR, SPEC.PARAM)
 VISIBILITIES = ("visible", "after_due_date", "after_published", "hidden")   # Gradescope's
@@ -89,8 +90,8 @@ def row_problems(rows, spec=SPEC):
         if group not in o["groups"]:
             problems.append(f"{where}: {optimizer} has no group {group!r} in spec.py "
                             f"({', '.join(o['groups'])})")
-        if problem not in STEPS:
-            problems.append(f"{where}: no problem {problem!r} ({', '.join(STEPS)})")
+        if problem not in PROBLEMS:
+            problems.append(f"{where}: no problem {problem!r} ({', '.join(PROBLEMS)})")
         if schedule and schedule[0] not in SCHEDULES:
             problems.append(f"{where}: no schedule {schedule[0]!r}")
         unknown = set(config) - set(o["hyperparameters"])

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from autograder import cases, references
-from autograder.child.problems import PARAM_SHAPES, gradients
+from autograder.child.problems import PARAM_SHAPES, PROBLEMS, gradients
 from autograder.compare import ATOL, RTOL
 from autograder.diagnose import VARIANT_FILES
 
@@ -38,36 +38,14 @@ SOURCES = [*(REPO / "assignment" / f"{n}.py" for n in ("spec", "cases", "models"
            REPO / "autograder" / "child" / "main.py", Path(__file__),
            Path(__file__).with_name("variants.py")]
 PROVENANCE = references.DATA / "provenance.json"
-# Steps at which a stream parameter gets NO gradient (as torch skips a None grad):
-# "scalar" starts late, so a step counter shared across parameters shows.
-STREAM_SKIPS = {"scalar": {0, 1, 6}, "vector": {4}, "matrix": {8, 9}}
-
-
 def make_inputs(case, torch):
-    """Initial parameters, masks, lrs and problem data for one case, from torch's RNG."""
+    """Initial parameters, masks, lrs and problem data for one case, from torch's RNG (the
+    problem's registry entry says what to draw)."""
     gen = torch.Generator().manual_seed(case.seed)
-
-    def randn(*shape):
-        return bell_draws(torch, gen, shape)
-
-    shapes = PARAM_SHAPES[case.problem]
-    data = {}
-    if case.problem == "stream":
-        init = {name: randn(*shape) for name, shape in shapes.items()}
-        data = {f"grad/{name}": randn(case.steps, *shape) for name, shape in shapes.items()}
-    elif case.problem == "quadratic":
-        data = {"H": rotated_diagonal(randn(2), (1.0, 25.0)), "c": randn(2)}
-        init = {"x": data["c"] + 2 * randn(2)}
-    elif case.problem == "rosenbrock":
-        init = {"x": np.array([-1.0, 1.0]) + 0.1 * randn(2)}
-    elif case.problem == "mlp":
-        X = randn(8, 3)
-        data = {"X": X, "y": np.sin(X.sum(axis=1))}
-        init = {"W1": 0.5 * randn(3, 4), "b1": 0.1 * randn(4), "w2": 0.5 * randn(4),
-                "b2": 0.1 * randn()}
-    skips = STREAM_SKIPS if case.problem == "stream" else {}
-    mask = {name: np.array([t not in skips.get(name, ()) for t in range(case.steps)])
-            for name in shapes}
+    problem = PROBLEMS[case.problem]
+    init, data = problem.inputs(lambda *shape: bell_draws(torch, gen, shape), case.steps)
+    mask = {name: np.array([t not in problem.skips.get(name, ()) for t in range(case.steps)])
+            for name in problem.shapes}
     return {"init": init, "mask": mask, "lrs": np.array(case.lrs()), "data": data}
 
 
@@ -79,17 +57,6 @@ def bell_draws(torch, gen, shape):
     k = torch.randint(0, 2 ** 53, (4, *shape), generator=gen, dtype=torch.int64).numpy()
     u = k.astype(np.float64) / 2.0 ** 53
     return np.asarray((u[0] + u[1] + u[2] + u[3] - 2.0) * np.sqrt(3.0))
-
-
-def rotated_diagonal(direction, eigenvalues):
-    """R diag(eigenvalues) R^T for the 2-D rotation R taking the x axis to ``direction``,
-    written out entry by entry (exactly rounded operations only, like the problems')."""
-    x, y = direction
-    norm = np.sqrt(x * x + y * y)
-    c, s = x / norm, y / norm
-    a, b = eigenvalues
-    off = c * s * (a - b)
-    return np.array([[c * c * a + s * s * b, off], [off, s * s * a + c * c * b]])
 
 
 def run_torch(case, inputs, torch):
