@@ -7,7 +7,7 @@ SUBMISSIONS ?=
 OUT ?= build/grades
 
 # `make bench` measures the figures in the README (about 6 minutes): see benchmarks/.
-.PHONY: bench build demo test lint references check-references autograder prairielearn grade report venv clean
+.PHONY: bench build demo test test-fast lint references check-references autograder prairielearn grade report venv clean
 
 $(STAMP): requirements/runtime.txt requirements/dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ demo: build autograder
 
 test: build lint
 	$(PY) -m pytest -q -n 2 --dist loadfile
+
+# The unit tier alone (pure functions, no sandbox): seconds.
+test-fast: venv
+	$(PY) -m pytest -q -m unit
 
 bench: build
 	$(PY) -m benchmarks

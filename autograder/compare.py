@@ -65,8 +65,9 @@ def trace_key(param, entry):
 def close(got, expected):
     """Elementwise: ``got`` is within the tolerance of ``expected`` (NaN matches NaN, an
     infinity matches itself). The one definition of a match, shared with the diagnosis."""
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore"):   # (an infinite tolerance would let any value in)
         return ((np.abs(got - expected) <= ATOL + RTOL * np.abs(expected))
+                & np.isfinite(expected)
                 | (got == expected) | (np.isnan(got) & np.isnan(expected)))
 
 

@@ -2,7 +2,7 @@
 
 The solution notebook, the untouched student notebook, a correct set of step functions
 written differently (a ``.py`` without the concept answers: 90 of 100), and buggy
-submissions made from the answer key (``examples/bugs.py``).
+submissions made from the answer key (``tests/support/bugs.py``).
 Each is graded exactly as ``python -m autograder grade`` does; the reports and
 ``results.json`` files land in ``build/demo/``.
 """
@@ -13,7 +13,7 @@ from pathlib import Path
 from autograder.grade import grade
 from autograder.report import summary
 from autograder.results import results, write_atomic
-from examples import bugs
+from tests.support import bugs
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "build" / "demo"

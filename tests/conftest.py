@@ -18,7 +18,7 @@ import pytest
 
 from autograder.grade import grade
 from autograder.score import load_rubric
-from examples.bugs import complete_answer_key
+from tests.support.bugs import complete_answer_key
 
 ROOT = Path(__file__).resolve().parent.parent
 ANSWER_KEY = ROOT / "solutions" / "optimizers.py"
@@ -48,6 +48,18 @@ def expected_points(cases, fails):
             mine = [c for c in cases if c.optimizer == optimizer and c.group == group]
             total += round(g["points"] * sum(not fails(c) for c in mine) / len(mine), 2)
     return round(total + QUESTION_POINTS, 2)
+
+
+TIERS = ("unit", "grading", "system")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Each test's tier is its folder (tests/unit, tests/grading, tests/system)."""
+    for item in items:
+        tier = next((t for t in TIERS if t in Path(str(item.fspath)).parts), None)
+        if tier is None:
+            raise pytest.UsageError(f"{item.nodeid}: a test belongs in tests/{'|'.join(TIERS)}")
+        item.add_marker(getattr(pytest.mark, tier))
 
 
 @pytest.fixture(scope="session", autouse=True)

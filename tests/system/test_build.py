@@ -239,7 +239,7 @@ def mu(self, t, h):
 IN_COPY = '''
 import json
 from autograder.grade import grade
-from examples.bugs import buggy_source, complete_answer_key
+from tests.support.bugs import buggy_source, complete_answer_key
 from pathlib import Path
 
 def named(g):
@@ -338,7 +338,7 @@ BOWL_IN_COPY = '''
 import json
 from autograder.grade import grade
 from autograder.report import summary
-from examples.bugs import complete_answer_key
+from tests.support.bugs import complete_answer_key
 from pathlib import Path
 
 Path("solution.py").write_text(complete_answer_key())

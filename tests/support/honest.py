@@ -8,7 +8,7 @@ from pathlib import Path
 
 import nbformat
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SOLUTION_NB = ROOT / "solutions" / "optimizers_lab.ipynb"
 EXTRA = {
     "unicode everywhere": ['η = 0.01  # learning rate η, β₁ = 0.9\nβ = (0.9, 0.999)\n'

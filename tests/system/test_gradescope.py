@@ -19,8 +19,8 @@ from conftest import (
 )
 
 from autograder.cases import load_cases
-from benchmarks.image import Image
-from examples.bugs import FAILS, buggy_source
+from tests.support.bugs import FAILS, buggy_source
+from tests.support.image import Image
 
 
 @pytest.fixture(scope="module")
@@ -156,11 +156,11 @@ def test_as_a_normal_user_grading_runs_under_landlock_and_says_so(image):
 
 
 def test_honest_unusual_notebooks_grade_in_the_image_as_the_solution_does(image):
-    """The honest corpus (``examples/honest.py``) through run_autograder, with Python
+    """The honest corpus (``tests/support/honest.py``) through run_autograder, with Python
     3.10 and the lean runtime: each grades as the solution notebook does."""
     import nbformat
 
-    from examples.honest import VARIANTS
+    from tests.support.honest import VARIANTS
 
     for name, nb in sorted(VARIANTS.items()):
         data, _, _ = run_autograder(image, nbformat.writes(nb), "lab.ipynb")

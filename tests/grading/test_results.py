@@ -7,7 +7,7 @@ import sys
 import pytest
 from conftest import ROOT, SKELETON, SOLUTION, STEP_POINTS, TOTAL, assert_valid_results
 
-from examples.bugs import write as write_bugs
+from tests.support.bugs import write as write_bugs
 
 
 def run_cli(*args):

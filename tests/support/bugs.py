@@ -26,7 +26,7 @@ from assignment.misconceptions import CATALOG
 from assignment.spec import QUESTIONS
 from autograder.cases import OPTIMIZERS
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ANSWER_KEY = ROOT / "solutions" / "optimizers.py"
 SOLUTION_NOTEBOOK = ROOT / "solutions" / "optimizers_lab.ipynb"
 ADAMS = ("adam", "adamw")

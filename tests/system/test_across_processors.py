@@ -10,7 +10,7 @@ from autograder import references
 from autograder.compare import ATOL, RTOL
 from autograder.grade import grade
 from autograder.misconceptions import BY_ID
-from examples.bugs import FAILS, write
+from tests.support.bugs import FAILS, write
 from toolkit import generate
 
 SHIFT = 10 * generate.KERNEL_DIFFERENCE   # as a share of the tolerance ATOL + RTOL |x|

@@ -17,7 +17,7 @@ from autograder import late
 from autograder.cases import load_cases
 from autograder.grade import grade
 from autograder.results import results
-from examples.bugs import FAILS, buggy_source, complete_answer_key
+from tests.support.bugs import FAILS, buggy_source, complete_answer_key
 from toolkit import batch
 
 LOOP = ("    g = -grad if maximize else grad\n    if weight_decay != 0:\n"

@@ -11,7 +11,7 @@ import sys
 import pytest
 from conftest import ROOT, SKELETON, SOLUTION, TOTAL
 
-from examples.bugs import buggy_source
+from tests.support.bugs import buggy_source
 from toolkit.deliverables import build_folder, prairielearn_folder
 
 TEST_KEYS = {"name", "description", "points", "max_points", "message", "output"}
@@ -70,10 +70,10 @@ def test_a_grader_failure_is_not_gradable_rather_than_a_zero(grader, tmp_path):
 
 
 def test_honest_unusual_notebooks_grade_on_prairielearn_as_the_solution_does(grader, tmp_path):
-    """The honest corpus (``examples/honest.py``) through run.sh: full marks each."""
+    """The honest corpus (``tests/support/honest.py``) through run.sh: full marks each."""
     import nbformat
 
-    from examples.honest import VARIANTS
+    from tests.support.honest import VARIANTS
 
     for n, (name, nb) in enumerate(sorted(VARIANTS.items())):
         pl, _ = run_pl(grader, tmp_path / str(n), nbformat.writes(nb), "optimizers_lab.ipynb")

@@ -1,4 +1,4 @@
-"""The honest corpus (``examples/honest.py``) grades as the solution notebook does: every
+"""The honest corpus (``tests/support/honest.py``) grades as the solution notebook does: every
 case and every concept answer."""
 
 import nbformat
@@ -6,7 +6,7 @@ import pytest
 from conftest import TOTAL
 
 from autograder.grade import grade
-from examples.honest import VARIANTS
+from tests.support.honest import VARIANTS
 
 
 @pytest.mark.parametrize("name", sorted(VARIANTS))

@@ -4,7 +4,7 @@ points, and are named by the diagnosis."""
 import pytest
 from conftest import TOTAL, expected_points, failing, graded
 
-from examples.bugs import FAILS, write
+from tests.support.bugs import FAILS, write
 
 
 def named(grading):

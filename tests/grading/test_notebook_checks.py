@@ -11,7 +11,7 @@ import pytest
 from conftest import ROOT, RUN_CHECK, SOLUTION, graded
 
 from autograder.report import case_text, config_text
-from examples.bugs import write
+from tests.support.bugs import write
 
 TEMPLATE = ROOT / "student_template"
 

@@ -14,7 +14,7 @@ from autograder import grade as grade_module
 from autograder.cases import OPTIMIZERS, load_cases
 from autograder.misconceptions import BY_ID, CATALOG
 from autograder.report import summary
-from examples.bugs import write
+from tests.support.bugs import write
 from toolkit import generate
 from toolkit.variants import check_variants
 

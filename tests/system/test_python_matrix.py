@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, RUN_CHECK, SOLUTION
 
-from examples.bugs import write
+from tests.support.bugs import write
 
 MATRIX = ROOT / ".venv-matrix"
 NUMPY = {"3.9": "numpy==1.26.4"}            # the others get the pinned 2.x

@@ -10,7 +10,7 @@ import sys
 import pytest
 from conftest import ROOT, SOLUTION, SUBMISSIONS
 
-from examples.bugs import write
+from tests.support.bugs import write
 
 TEMPLATE = ROOT / "student_template"
 POSIX_ONLY = ("resource", "pwd", "grp", "fcntl")
