@@ -1,8 +1,10 @@
 """``make bench``: run the benchmarks, print one line per figure (``name: value unit (how
-measured)``) and write them all to ``benchmarks/results.json``.
+measured)``), write them all to ``benchmarks/results.json`` and their table into
+``docs/performance.md``.
 
-    python -m benchmarks [NAME ...]     only these (their figures replace the stored ones)
-    python -m benchmarks --markdown     the stored figures as the README's table
+    python -m benchmarks [NAME ...]      only these (their figures replace the stored ones)
+    python -m benchmarks --markdown      the stored figures as a table
+    python -m benchmarks --write-table   the stored figures into docs/performance.md
 """
 
 import argparse
@@ -18,6 +20,8 @@ from pathlib import Path
 from benchmarks.figures import ROOT, shown
 
 RESULTS = ROOT / "benchmarks" / "results.json"
+PAGE = ROOT / "docs" / "performance.md"
+BEGIN, END = "<!-- figures: make bench writes this table -->", "<!-- end of figures -->"
 BENCHMARKS = ["latency", "layers", "otter", "throughput", "footprint", "step_speed",
               "notebook", "kernel_paths"]
 
@@ -59,10 +63,15 @@ def main(argv=None):
     parser.add_argument("names", nargs="*", metavar="NAME",
                         help=f"which to run (default all): {', '.join(BENCHMARKS)}")
     parser.add_argument("--markdown", action="store_true", help="print the stored table")
+    parser.add_argument("--write-table", action="store_true",
+                        help="rewrite docs/performance.md's table from the stored figures")
     args = parser.parse_args(argv)
     stored = json.loads(RESULTS.read_text()) if RESULTS.exists() else {"figures": []}
     if args.markdown:
         print(markdown(stored))
+        return 0
+    if args.write_table:
+        write_table(stored)
         return 0
     names = args.names or BENCHMARKS
     unknown = set(names) - set(BENCHMARKS)
@@ -90,7 +99,16 @@ def main(argv=None):
               "not_measured": failed}
     RESULTS.write_text(json.dumps(result, indent=1) + "\n")
     print(f"wrote {RESULTS.relative_to(ROOT)}")
+    write_table(result)
+    print(f"wrote {PAGE.relative_to(ROOT)}")
     return 0
+
+
+def write_table(stored):
+    """Put the figures' table into docs/performance.md, between its two markers."""
+    text = PAGE.read_text()
+    start, end = text.index(BEGIN) + len(BEGIN), text.index(END)
+    PAGE.write_text(text[:start] + "\n" + markdown(stored) + "\n" + text[end:])
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Footprint, in a simulated Gradescope image (``benchmarks/image.py``: the autograder zip
+"""Footprint, in a simulated Gradescope image (``tests/support/image.py``: the autograder zip
 unpacked, ``setup.sh`` run with Python 3.10 into a fresh virtual environment): the grading
 runtime's installed size, the zip's size, and ``run_autograder``'s wall time and peak
 memory on the solution notebook; and the peak memory of one local grading."""
@@ -9,8 +9,8 @@ import tempfile
 from pathlib import Path
 
 from benchmarks.figures import Figure, env, grade_command, held_to, spread
-from benchmarks.image import Image, peak_tree_rss
 from benchmarks.latency import SOLUTION
+from tests.support.image import Image, peak_tree_rss
 
 MB = 2**20
 
@@ -114,7 +114,7 @@ def hostile_peak(scratch):
     import sys
     import textwrap
 
-    from examples.bugs import complete_answer_key
+    from tests.support.bugs import complete_answer_key
 
     answer = complete_answer_key()
     start, end = answer.index("def sgd_step("), answer.index("def rmsprop_step(")

@@ -8,7 +8,7 @@ import statistics
 import subprocess
 
 from benchmarks.figures import PYTHON, ROOT, Figure, grade_command, held_to, spread, timed
-from examples.bugs import buggy_notebook
+from tests.support.bugs import buggy_notebook
 
 SOLUTION = ROOT / "solutions" / "optimizers_lab.ipynb"
 SKELETON = ROOT / "student_template" / "optimizers_lab.ipynb"
@@ -62,11 +62,11 @@ def run(scratch, runs=15):
 
 
 def honest_latency(scratch, runs=5):
-    """The slowest honest-but-unusual notebook (``examples/honest.py``) against the
+    """The slowest honest-but-unusual notebook (``tests/support/honest.py``) against the
     solution notebook: cold gradings, interleaved, medians."""
     import nbformat
 
-    from examples.honest import VARIANTS
+    from tests.support.honest import VARIANTS
 
     paths = {"solution": SOLUTION}
     for n, (name, nb) in enumerate(sorted(VARIANTS.items())):

@@ -6,7 +6,7 @@ import shutil
 
 from benchmarks.figures import PYTHON, Figure, held_to, timed
 from benchmarks.latency import SKELETON, SOLUTION
-from examples.bugs import FAILS, buggy_notebook
+from tests.support.bugs import FAILS, buggy_notebook
 
 
 def make_class(folder, size):
