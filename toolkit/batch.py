@@ -26,6 +26,8 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tqdm import tqdm
+
 from autograder import late
 from autograder.extract import SubmissionError
 from autograder.results import write_atomic
@@ -182,12 +184,6 @@ def _pool(jobs):
     return workers
 
 
-def progress(done, total, width=30):
-    filled = int(width * done / max(total, 1))
-    sys.stderr.write(f"\r[{'#' * filled}{' ' * (width - filled)}] {done}/{total}")
-    sys.stderr.flush()
-
-
 def run(source, out, jobs=2, regrade=False, timeout=None, show_progress=True, roster=None,
         similar=False):
     """Grade every submission in ``source`` into ``out``; returns the grade-book rows. With
@@ -219,19 +215,20 @@ def _run(source, out, jobs, regrade, timeout, show_progress, roster, similar):
     entries = discover(source, out / ".export")
     todo = [e for e in entries if regrade or not (out / "results" / f"{e.key}.json").exists()]
     workers = _pool(jobs)
+    # A bar on a terminal; nothing where output is a log (no carriage returns in a file).
+    bar = tqdm(total=len(todo), unit="submission", file=sys.stderr, leave=False,
+               disable=not (show_progress and todo and sys.stderr.isatty()))
     try:
         with ThreadPoolExecutor(max_workers=jobs) as pool:
             futures = [pool.submit(grade_entry, e, out, timeout, rubric.get("late_policy"),
                                    workers) for e in todo]
-            for n, future in enumerate(as_completed(futures), 1):
+            for future in as_completed(futures):
                 future.result()
-                if show_progress:
-                    progress(n, len(todo))
+                bar.update()
     finally:
+        bar.close()
         while not workers.empty():
             workers.get().stop()
-    if show_progress and todo:
-        sys.stderr.write("\n")
     rows = write_grades(out, entries, rubric)
     from .class_report import write_report
 

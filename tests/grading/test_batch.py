@@ -52,9 +52,30 @@ def graded_class(tmp_path_factory):
     source, out = make_class(base / "submissions"), base / "out"
     done = subprocess.run([sys.executable, "-m", "toolkit", "batch", str(source), "--out",
                            str(out), "--jobs", "2", "--timeout", "3"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stderr[-3000:]
+                          capture_output=True, timeout=600)     # bytes: "\r" kept as it is
+    assert done.returncode == 0, done.stderr[-3000:].decode(errors="replace")
+    # Not a terminal: no progress bar, so a log holds no carriage returns.
+    assert b"\r" not in done.stderr and b"submission/s" not in done.stderr
     return source, out
+
+
+def test_the_progress_bar_shows_on_a_terminal(tmp_path, monkeypatch):
+    """The bar (tqdm) counts submissions where standard error is a terminal."""
+    import io
+
+    from toolkit import batch
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+    shown = Terminal()
+    monkeypatch.setattr(sys, "stderr", shown)
+    source = tmp_path / "class"
+    source.mkdir()
+    (source / "a.py").write_text("x = 1\n")
+    (source / "b.py").write_text("x = 2\n")
+    batch.run(source, tmp_path / "out", jobs=1)
+    assert "/2 [" in shown.getvalue() and "\r" in shown.getvalue()
 
 
 def rows(out):
