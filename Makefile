@@ -34,6 +34,7 @@ bench: build
 lint: venv
 	$(PY) -m ruff check .
 	$(VENV)/bin/lint-imports --no-cache
+	$(PY) -m mypy
 
 # Everything made from assignment/, in order, after checking the sources agree: the rubric,
 # answer and catalog data, the student folder and solutions, the references and variants

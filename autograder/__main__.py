@@ -2,6 +2,9 @@
 grade|worker|gradescope|prairielearn``. The instructor's tools (references, builds, batch,
 reports) are ``python -m toolkit``."""
 
+
+from __future__ import annotations
+
 import argparse
 import os
 import sys
@@ -13,7 +16,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 from . import launch  # noqa: E402 - the standard library only
 
 
-def cmd_grade(args):
+def cmd_grade(args: argparse.Namespace) -> int:
     launch.prepare()         # the zygote, before anything is read
     if args.path == "-":
         from .extract import SUBMISSION_VARIABLE
@@ -30,7 +33,7 @@ def cmd_grade(args):
     return graded.code
 
 
-def cmd_worker(args):
+def cmd_worker(args: argparse.Namespace) -> int:
     """Grade submission after submission in one process (batch's worker): each named on a
     line of standard input, ``{"path", "json", "timeout"}`` in JSON; one line back for each,
     ``{"code": N}``. One zygote serves them all; each grading has a sandbox of its own."""
@@ -49,21 +52,21 @@ def cmd_worker(args):
     return 0
 
 
-def cmd_gradescope(args):
+def cmd_gradescope(args: argparse.Namespace) -> int:
     launch.prepare()
     from .gradescope import run
 
     return run()
 
 
-def cmd_prairielearn(args):
+def cmd_prairielearn(args: argparse.Namespace) -> int:
     launch.prepare()
     from .prairielearn import run
 
     return run()
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> int:
     # A terminal or pipe whose locale cannot encode the reports' dashes and arrows (a C
     # locale, a Windows code page) gets escapes, not a crash.
     for stream in (sys.stdout, sys.stderr):

@@ -8,6 +8,9 @@ of the two files it has: the student engine has only the public one, the grading
 both (the hidden one readable by root only while student code runs).
 """
 
+
+from __future__ import annotations
+
 import zlib
 from dataclasses import dataclass, field
 from functools import cache, cached_property
@@ -32,8 +35,8 @@ class Case:
     problem: str
     public: bool
     config: dict = field(hash=False)
-    schedule: str = None
-    seed: int = field(default=None, compare=False)   # the inputs' seed (see ``seed_for``)
+    schedule: str | None = None
+    seed: int | None = field(default=None, compare=False)   # the inputs' seed (see ``seed_for``)
 
     @property
     def function(self) -> str:
@@ -47,43 +50,44 @@ class Case:
     def id(self) -> str:
         return case_id(self.optimizer, self.group, self.problem, self.config, self.schedule)
 
-    def lrs(self):
+    def lrs(self) -> list[float]:
         """The learning rate passed at each step."""
         return [SCHEDULES[self.schedule](self.config["lr"], t) for t in range(self.steps)]
 
-    def definition(self):
+    def definition(self) -> dict:
         """The case as stored (JSON)."""
         return {"optimizer": self.optimizer, "group": self.group, "problem": self.problem,
                 "public": self.public, "config": self.config, "schedule": self.schedule,
                 "seed": self.seed}
 
 
-def case_id(optimizer, group, problem, config, schedule=None):
+def case_id(optimizer: str, group: str, problem: str, config: dict,
+        schedule: str | None = None) -> str:
     settings = ",".join(f"{k}={v}" for k, v in config.items())
     if schedule:
         settings += f",schedule={schedule}"
     return f"{optimizer}:{group}:{problem}:{settings.replace(' ', '')}"
 
 
-def public_seed(identifier):
+def public_seed(identifier: str) -> int:
     """A public case's seed: derived from its id (its inputs ship to students anyway).
     Hidden cases get random seeds, kept only with the hidden references."""
     return zlib.crc32(identifier.encode())
 
 
-def from_definition(stored):
+def from_definition(stored: dict) -> Case:
     config = {k: tuple(v) if isinstance(v, list) else v for k, v in stored["config"].items()}
     return Case(stored["optimizer"], stored["group"], stored["problem"], stored["public"],
                 config, stored["schedule"], stored["seed"])
 
 
 @cache
-def load_cases():
+def load_cases() -> list[Case]:
     """Every case whose references this engine has, in stored order."""
     return [from_definition(d) for public, path in references.FILES.items()
             if path.exists() for d in references.read_meta(path).get("cases", [])]
 
 
-def select(public_only=False):
+def select(public_only: bool = False) -> list[Case]:
     """The cases to grade: all of them, or only those students have."""
     return [c for c in load_cases() if c.public or not public_only]

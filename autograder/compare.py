@@ -19,6 +19,15 @@ plainly.) ATOL = 1e-13 keeps entries that pass through zero (a momentum buffer,
 a gradient average) from failing on round-off.
 """
 
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:   # (names for annotations only: no import at run time)
+    from .diagnose import Diagnosis
+    from .execute import Run
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -43,26 +52,26 @@ class EntryDiff:
 @dataclass
 class Outcome:
     passed: bool
-    error: dict = None           # a run error (exception, timeout, missing key...)
-    step: int = None             # first divergent step (1-based)
-    param: str = None            # first divergent parameter
+    error: dict | None = None    # a run error (exception, timeout, missing key...)
+    step: int | None = None      # first divergent step (1-based)
+    param: str | None = None     # first divergent parameter
     diffs: list = field(default_factory=list)     # mismatching entries of that parameter
     matching: list = field(default_factory=list)  # entries of that parameter that still match
     steps_matched: int = 0       # steps that matched before the divergence or error
-    diagnosis: object = None     # a diagnose.Diagnosis, for the failing cases a report shows
+    diagnosis: Diagnosis | None = None   # for the failing cases a report shows
 
 
-def entries_of(expected, param):
+def entries_of(expected: Mapping[str, np.ndarray], param: str) -> list[str]:
     """The entries of a parameter in a trajectory: "param" first, then state keys."""
     prefix = f"state/{param}/"
     return ["param"] + sorted(k[len(prefix):] for k in expected if k.startswith(prefix))
 
 
-def trace_key(param, entry):
+def trace_key(param: str, entry: str) -> str:
     return f"param/{param}" if entry == "param" else f"state/{param}/{entry}"
 
 
-def close(got, expected):
+def close(got: np.ndarray, expected: np.ndarray) -> np.ndarray:
     """Elementwise: ``got`` is within the tolerance of ``expected`` (NaN matches NaN, an
     infinity matches itself). The one definition of a match, shared with the diagnosis."""
     with np.errstate(invalid="ignore"):   # (an infinite tolerance would let any value in)
@@ -71,7 +80,7 @@ def close(got, expected):
                 | (got == expected) | (np.isnan(got) & np.isnan(expected)))
 
 
-def diff_entry(entry, got, expected):
+def diff_entry(entry: str, got: np.ndarray, expected: np.ndarray) -> EntryDiff | None:
     """An EntryDiff if ``got`` does not match ``expected`` (one step's values), else None."""
     known = ~np.isnan(expected)
     if not known.any():
@@ -99,17 +108,22 @@ def _all_match(expected, run, steps):
     return bool((np.isnan(want) | close(got, want)).all())   # NaN in torch's: not compared
 
 
-def compare(expected, run, params, steps):
+def compare(expected: Mapping[str, np.ndarray], run: Run, params: list[str],
+            steps: int) -> Outcome:
     """The Outcome of one case: the first step at which any entry of any parameter diverges."""
     if run.completed == steps and run.error is None and _all_match(expected, run, steps):
         return Outcome(passed=True, steps_matched=steps)
     for t in range(min(run.completed, steps)):
         for param in params:
-            diffs, matching = [], []
+            diffs: list[EntryDiff] = []
+            matching: list[str] = []
             for entry in entries_of(expected, param):
                 key = trace_key(param, entry)
                 d = diff_entry(entry, run.trace[key][t], expected[key][t])
-                (diffs if d else matching).append(d or entry)
+                if d:
+                    diffs.append(d)
+                else:
+                    matching.append(entry)
             if diffs:
                 return Outcome(passed=False, step=t + 1, param=param, diffs=diffs,
                                matching=matching, steps_matched=t, error=run.error)

@@ -15,6 +15,15 @@ Because grading only reads stored trajectories, neither the Gradescope zip nor t
 student's notebook holds the answer key or a variant, and both give the same diagnosis.
 """
 
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:   # (names for annotations only: no import at run time)
+    from .cases import Case
+    from .compare import Outcome
+    from .execute import Run
 import os
 import re
 from dataclasses import dataclass, field
@@ -38,7 +47,7 @@ class Diagnosis:
     reasoning: str = ""                        # what the first divergent entries point at
 
 
-def same_trajectory(got, want, steps):
+def same_trajectory(got: dict, want: dict, steps: int) -> bool:
     """True if every entry of ``want`` matches ``got`` over the first ``steps`` steps,
     with the grading tolerance (NaN == NaN)."""
     for key, values in want.items():
@@ -50,7 +59,7 @@ def same_trajectory(got, want, steps):
     return True
 
 
-def load_variants(public_only=False):
+def load_variants(public_only: bool = False) -> tuple[dict, dict]:
     """({case id: {(id, n): {path: array}}}, {(id, n): label}) from the stored variant
     trajectories; a label says what a fixed-value variant computes with ("eps = 1e-07").
     Built once per process while the files stay the same (read-only arrays)."""
@@ -61,7 +70,7 @@ def load_variants(public_only=False):
     return _VARIANTS[public_only][1]
 
 
-_VARIANTS = {}
+_VARIANTS: dict = {}
 
 
 def _read_variants(public_only):
@@ -84,9 +93,9 @@ class Diagnoser:
     def __init__(self, variants, labels=None):
         self.variants, self.labels = variants, labels or {}
 
-    def diagnose(self, case, outcome, run):
+    def diagnose(self, case: Case, outcome: Outcome, run: Run | None) -> Diagnosis:
         """The Diagnosis of one failing case (``run`` is None when nothing ran)."""
-        diagnosis = Diagnosis(reasoning=reasoning(case, outcome))
+        diagnosis = Diagnosis(reasoning=reasoning(case, outcome) or "")
         if run is not None and outcome.step:
             matched = [key for key, trace in self.variants.get(case.id, {}).items()
                        if same_trajectory(run.trace, trace, run.completed)]
@@ -100,7 +109,7 @@ class Diagnoser:
         return diagnosis
 
 
-def rule_ids(outcome, run):
+def rule_ids(outcome: Outcome, run: Run | None) -> list[str]:
     """Ids recognised from what the child reported or what the values show, each only on
     evidence that identifies it."""
     err = outcome.error or {}
@@ -116,16 +125,17 @@ def rule_ids(outcome, run):
         return ["wrong-signature"]
     if kind is Kind.DTYPE and err.get("dtype") == "float32":
         return ["float32-precision"]
-    if outcome.step and computed_in_float32(outcome, run):
+    if outcome.step and run is not None and computed_in_float32(outcome, run):
         return ["float32-precision"]
     return []
 
 
-def computed_in_float32(outcome, run):
+def computed_in_float32(outcome: Outcome, run: Run) -> bool:
     """Whether the values that diverged first carry float32's fingerprint: every one exactly
     a float32 number, and at least two not float16 numbers. A float64 computation gives a
     float32 number by chance once in 2**29; an error's size alone (a hard-coded eps, say)
     proves nothing."""
+    assert outcome.param is not None and outcome.step is not None   # (it diverged)
     got = np.concatenate([np.ravel(run.trace[trace_key(outcome.param, d.entry)][outcome.step - 1])
                           for d in outcome.diffs])
     got = got[np.isfinite(got) & (got != 0)]
@@ -135,7 +145,7 @@ def computed_in_float32(outcome, run):
                 (got.astype(np.float32).astype(np.float64) == got).all())
 
 
-def reasoning(case, outcome):
+def reasoning(case: Case, outcome: Outcome) -> str | None:
     """What the first divergent entries point at, in one or two sentences."""
     if not outcome.step:
         return ""

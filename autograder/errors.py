@@ -7,7 +7,11 @@ in results.json and from a child (whose records ``untrusted.error`` rebuilds, ac
 only ``Kind.from_child()``). Adding a kind is adding a member, its words and its message.
 """
 
+
+from __future__ import annotations
+
 from enum import Enum
+from typing import Any
 
 
 class SandboxBroken(Exception):
@@ -37,7 +41,7 @@ class Kind(str, Enum):
     MALFORMED = "malformed"
 
     @classmethod
-    def of(cls, record):
+    def of(cls, record: Any) -> Kind:
         """The kind of an error record (MALFORMED for anything else)."""
         try:
             return cls(record.get("kind"))
@@ -45,7 +49,7 @@ class Kind(str, Enum):
             return cls.MALFORMED
 
     @classmethod
-    def from_child(cls):
+    def from_child(cls) -> set[str]:
         """The kinds a child may report."""
         return {k.value for k in (cls.EXCEPTION, cls.RETURNED_NONE, cls.NOT_AN_ARRAY,
                                   cls.DTYPE, cls.SHAPE, cls.GRAD_MUTATED,
@@ -120,6 +124,6 @@ MESSAGES = {
 }
 
 
-def message(kind, variant=None, **fields):
+def message(kind: Kind, variant: str | None = None, **fields: object) -> str:
     """The student's paragraph for a failing case of ``kind``."""
     return MESSAGES[kind, variant].format(**fields)

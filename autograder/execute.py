@@ -2,6 +2,15 @@
 child gets (inputs only, never expected values) and what comes back, validated here
 before anything else sees it."""
 
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:   # (names for annotations only: no import at run time)
+    from .cases import Case
+    from .sandbox import Sandbox
 import re
 from dataclasses import dataclass, field
 
@@ -19,7 +28,7 @@ class Run:
     """What one case's child produced: a trajectory (validated) and/or an error record."""
     trace: dict = field(default_factory=dict)
     completed: int = 0
-    error: dict = None
+    error: dict | None = None
 
 
 @dataclass
@@ -29,7 +38,7 @@ class Loaded:
     answers: dict = field(default_factory=dict)   # concept answer name -> float or repr
 
 
-def plan_for(cases, expected):
+def plan_for(cases: list[Case], expected: dict[str, dict]) -> dict[str, dict]:
     """{case id: {param: {"shape", "keys"}}}: what the child must record for each case (the
     parameter's shape; torch's state keys, each with its shape), from the expected
     trajectories ({case id: references.split(arrays, case id, "expected")})."""
@@ -40,7 +49,8 @@ def plan_for(cases, expected):
                       for p, shape in PARAM_SHAPES[case.problem].items()} for case in cases}
 
 
-def request_for(source, cases, arrays, limits, answers=()):
+def request_for(source: str, cases: list[tuple[Case, dict]], arrays: Mapping,
+                limits: dict, answers: Iterable[str] = ()) -> tuple[bytes, list[bytes]]:
     """(the request frame: kept source, the cases' functions and configs, the concept answer
     names whose values to report; the input frame of each case, sent as that case begins).
     Expected values never travel."""
@@ -53,7 +63,9 @@ def request_for(source, cases, arrays, limits, answers=()):
                   for case, _ in cases]
 
 
-def run_submission(source, plan, arrays, sandbox, answers=(), load=False):
+def run_submission(source: str, plan: dict[str, list[tuple[Case, dict]]], arrays: Mapping,
+                   sandbox: Sandbox, answers: Iterable[str] = (),
+                   load: bool = False) -> tuple[dict[str, Run], Loaded]:
     """Run every function of ``plan`` ({function: [(case, state_keys)]}) in ``sandbox`` (an
     entered ``Sandbox``); the first child also reports the values of the ``answers`` names
     (a child runs for them even when no function does, and with ``load`` for the load's
@@ -99,7 +111,7 @@ def _own(source):
     return len(source.splitlines()), set(DEFINED.findall(source)) | {"<module>", "<lambda>"}
 
 
-def decoded(frame):
+def decoded(frame: bytes | None) -> tuple[dict, dict] | None:
     """(meta dict, arrays) of a child's frame, or None if it is missing or not well formed."""
     if frame is None:
         return None
@@ -110,7 +122,8 @@ def decoded(frame):
     return (meta, arrays) if isinstance(meta, dict) else None
 
 
-def loaded(head, own=(0, ()), asked=()):
+def loaded(head: bytes | None, own: tuple[int, set[str]] = (0, set()),
+           asked: Iterable[str] = ()) -> Loaded:
     """The load frame's warnings and concept answers, rebuilt (``untrusted``); ``own``:
     (lines, function names) of the submission."""
     meta, _ = decoded(head) or ({}, {})
@@ -119,7 +132,8 @@ def loaded(head, own=(0, ()), asked=()):
                   untrusted.answers(meta.get("answers"), asked))
 
 
-def validate(frame, case, keys, own=(0, ())):
+def validate(frame: bytes | None, case: Case, keys: dict,
+             own: tuple[int, set[str]] = (0, set())) -> Run:
     """A Run from a child's frame for ``case``, or an error Run if the frame is malformed.
     ``own``: (lines, function names) of the submission, for its tracebacks."""
     meta, arrays = decoded(frame) or ({}, {})
@@ -141,7 +155,9 @@ def validate(frame, case, keys, own=(0, ())):
     return Run(trace=trace, completed=completed, error=error)
 
 
-def collect(cases, frames, timed_out, code, timeout, own=(0, ())):
+def collect(cases: list[tuple[Case, dict]], frames: list[bytes], timed_out: bool,
+            code: int | str | None, timeout: float,
+            own: tuple[int, set[str]] = (0, set())) -> dict[str, Run]:
     """{case id: Run} from a child's frames for ``cases`` (in order); the first case it
     never reported gets the reason why, the ones after it "not-run". ``own``: (lines,
     function names) of the submission."""

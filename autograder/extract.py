@@ -14,6 +14,8 @@ sets is reported, with that statement's place. A cell with a syntax error
 costs that cell only.
 """
 
+from __future__ import annotations
+
 import ast
 import builtins
 import copy
@@ -25,8 +27,10 @@ import re
 import stat
 import symtable
 import zipfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .child.guard import BLOCKED
 from .untrusted import code as shown
@@ -60,7 +64,7 @@ class Extracted:
     assigned: set = field(default_factory=set)      # names assigned at top level, not to `...`
 
 
-def read_cells(path):
+def read_cells(path: str | Path) -> list[tuple[str, str]]:
     """[(label, code)] of a ``.py``, ``.ipynb``, or a ``.zip`` holding one of them."""
     path = Path(path)
     if os.path.islink(path):          # (read_file refuses links too, where O_NOFOLLOW is)
@@ -73,10 +77,11 @@ def read_cells(path):
     return _cells_from_zip(path.name, data) if path.suffix == ".zip" else _cells(path.name, data)
 
 
-def read_file(path):
+def read_file(path: str | Path) -> bytes:
     """The bytes of a submission file, refusing a symbolic link (it could point at another
     student's file or at the answer key), anything but a regular file, and more than
     MAX_FILE_BYTES, before reading."""
+    path = Path(path)
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
         fd = os.open(path, flags)
@@ -129,7 +134,7 @@ def _zip_member(zip_name, data):
         raise SubmissionError(f"{shown(zip_name)} could not be read ({exc.strerror}).") from None
 
 
-def read_notebook(path):
+def read_notebook(path: str | Path) -> dict | None:
     """A submission's notebook as JSON (an ``.ipynb``, or the one in an export zip), with
     every check ``read_cells`` makes; None for a ``.py`` file or a notebook that is not one."""
     path = Path(path)
@@ -255,17 +260,17 @@ def _binds(node):
 class _Annotationless(ast.NodeTransformer):
     """Drops annotations (with ``from __future__ import annotations`` they never run)."""
 
-    def visit_arg(self, node):
+    def visit_arg(self, node: ast.arg) -> ast.arg:
         node.annotation = None
         return node
 
-    def visit_FunctionDef(self, node):
+    def visit_FunctionDef(self, node: Any) -> ast.AST:
         node.returns = None
         return self.generic_visit(node)
 
     visit_AsyncFunctionDef = visit_FunctionDef
 
-    def visit_AnnAssign(self, node):
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> ast.stmt:
         return ast.Assign([node.target], node.value, lineno=node.lineno) \
             if node.value is not None else ast.Pass()
 
@@ -372,7 +377,7 @@ def _segment(node, lines, label):
             for i, text in enumerate(chunk, first)]
 
 
-def imported_modules(tree):
+def imported_modules(tree: ast.AST) -> Iterator[tuple[str, int]]:
     """(module, line) for every import in ``tree``, dynamic ``__import__("x")`` ones too."""
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -386,18 +391,21 @@ def imported_modules(tree):
             yield node.args[0].value, node.lineno
 
 
-def extract(path, answer_names=(), graded=None):
+def extract(path: str | Path, answer_names: Iterable[str] = (),
+            graded: Iterable[str] | None = None) -> Extracted:
     """The kept source of a submission file (see ``extract_cells``)."""
     return extract_cells(read_cells(path), answer_names, graded)
 
 
-def extract_cells(cells, answer_names=(), graded=None):
+def extract_cells(cells: Iterable[tuple[str, str]], answer_names: Iterable[str] = (),
+                  graded: Iterable[str] | None = None) -> Extracted:
     """The kept source of [(label, code)] cells, with each line's origin, warnings and
     functions. A notebook's label is "cell N"; a live session's, "In [N]". ``graded``: the
     names of the functions grading calls, whose needs decide which aliases are kept (None:
     every kept statement's)."""
     result = Extracted()
-    entries, kept = [], set()      # every top-level statement: (node, segment); kept ones
+    entries: list[tuple[Any, list]] = []    # every top-level statement: (node, segment)
+    kept: set[int] = set()                        # the kept ones
     for label, code in cells:
         code = _without_magics(code)
         try:
@@ -468,7 +476,7 @@ def extract_cells(cells, answer_names=(), graded=None):
     return result
 
 
-def is_stub(fn):
+def is_stub(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     """True if a function's body holds only a docstring, ``...``, ``pass`` or
     ``raise NotImplementedError``: the untouched skeleton."""
     body = [s for s in fn.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant)

@@ -1,5 +1,15 @@
 """Grade one submission: read it, run it sandboxed, compare, score (trusted side)."""
 
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:   # (names for annotations only: no import at run time)
+    from .cases import Case
+    from .execute import Run
 import ast
 import re
 import time
@@ -34,14 +44,14 @@ class Grading:
     sandbox_notes: list = field(default_factory=list)  # for the instructor, not the student
     sandbox_users: list = field(default_factory=list)   # the users children ran as, if any
     answers: dict = field(default_factory=dict)        # concept answers as the child saw them
-    children_peak: int = None      # bytes: every child of the grading together (its cgroup)
+    children_peak: int | None = None   # bytes: every child of the grading together (its cgroup)
 
     @property
-    def points(self):
+    def points(self) -> float:
         return round(sum(s.points for s in self.scores), 2)
 
     @property
-    def max_points(self):
+    def max_points(self) -> float:
         return round(sum(s.max_points for s in self.scores), 2)
 
 # Modules the lab notebook itself imports for its own cells, absent while grading by design:
@@ -49,7 +59,7 @@ class Grading:
 NOTEBOOK_MODULES = ("otter", "matplotlib", "lab_support", "IPython")
 
 
-def load_warning_text(w, origins):
+def load_warning_text(w: dict, origins: list[str]) -> str | None:
     """A student-facing sentence for a statement that failed at load, or None."""
     where = origins[w["line"] - 1] if 0 < w.get("line", 0) <= len(origins) else "the submission"
     missing = re.match(r"No module named '(\w+)", w.get("message", ""))
@@ -61,7 +71,8 @@ def load_warning_text(w, origins):
     return (f"Loading {where} raised `{w['type']}`: {code(w['message'])}; grading went on "
             "without it.")
 
-def answers_as_graded(cells, names, sandbox):
+def answers_as_graded(cells: list[tuple[str, str]], names: Iterable[str],
+                      sandbox: Sandbox) -> tuple[dict, list[str]]:
     """The concept answers among ``names`` as grading records them from ``cells`` ([(label,
     code)]): the same extraction and the same load in a child. ({name: value}, [a sentence
     for each statement that failed to load]); a name missing from the first was dropped."""
@@ -74,7 +85,8 @@ def answers_as_graded(cells, names, sandbox):
     return loaded.answers, [t for t in texts if t]
 
 
-def graded_unreadable(submission, error, started, public_only=False):
+def graded_unreadable(submission: str | Path, error: Exception, started: float,
+                      public_only: bool = False) -> Grading:
     """The Grading of a submission that could not be read at all: zero, and why."""
     cases, rubric = select(public_only), load_rubric()
     outcomes = {c.id: Outcome(False, error={"kind": Kind.UNREADABLE.value}) for c in cases}
@@ -84,7 +96,8 @@ def graded_unreadable(submission, error, started, public_only=False):
                    warnings=[str(error)], seconds=time.monotonic() - started)
 
 
-def imported_but_missing(source, warnings):
+def imported_but_missing(source: str,
+                         warnings: list[dict]) -> tuple[dict[str, str | None], str | None]:
     """({name: module} for each name the kept code imports from a module that grading does
     not have, by the load's own warnings; the module of a ``from ... import *`` of one, or
     None)."""
@@ -93,7 +106,7 @@ def imported_but_missing(source, warnings):
         found = re.match(r"No module named '([\w.]+)'", w.get("message", ""))
         if w.get("import") and found:
             missing.add(found.group(1).split(".")[0])
-    names = {}
+    names: dict[str, str | None] = {}
     for node in ast.parse(source).body if missing else ():   # (the kept code parses)
         if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in missing:
             for alias in node.names:
@@ -101,7 +114,7 @@ def imported_but_missing(source, warnings):
     return {n: m for n, m in names.items() if n != "*"}, names.get("*")
 
 
-def rebinds_state(functions):
+def rebinds_state(functions: dict[str, ast.FunctionDef]) -> bool:
     """Whether a function of the submission assigns to its own ``state`` parameter
     (``state = {...}``): the evidence that a state left empty was rebound, not unused."""
     for fn in functions.values():
@@ -113,7 +126,8 @@ def rebinds_state(functions):
     return False
 
 
-def diagnose_shown(cases, outcomes, runs, public_only):
+def diagnose_shown(cases: list[Case], outcomes: dict[str, Outcome], runs: dict[str, Run],
+                   public_only: bool) -> None:
     """Diagnose the failing cases the report details, one function at a time: where one
     misconception reproduces every diagnosed case of a function, another that reproduces
     only some of them (a smaller effect within the tolerance there) is not named."""
@@ -124,16 +138,18 @@ def diagnose_shown(cases, outcomes, runs, public_only):
             outcomes[case.id].diagnosis = diagnoser.diagnose(case, outcomes[case.id],
                                                              runs.get(case.id))
         for function in dict.fromkeys(c.function for c in shown):
-            named = [outcomes[c.id].diagnosis for c in shown if c.function == function
-                     and outcomes[c.id].diagnosis.exact]
+            named = [d for c in shown if c.function == function
+                     and (d := outcomes[c.id].diagnosis) is not None and d.exact]
             every = set.intersection(*(set(d.ids) for d in named)) if named else set()
             for d in named if every else ():
                 d.ids = sorted(every)
                 d.details = {mid: labels for mid, labels in d.details.items() if mid in every}
 
 
-def grade(path, public_only=False, timeout=TIMEOUT_PER_FUNCTION, diagnosis=True,
-          functions=None, cells=None, sandbox=None):
+def grade(path: str | Path, public_only: bool = False,
+          timeout: float = TIMEOUT_PER_FUNCTION, diagnosis: bool = True,
+          functions: Iterable[str] | None = None, cells: list[tuple[str, str]] | None = None,
+          sandbox: Sandbox | None = None) -> Grading:
     """Grade one submission file (or, with ``cells``, [(label, code)] from a live session).
 
     ``functions`` limits grading to those step functions (a notebook check).
@@ -159,7 +175,7 @@ def grade(path, public_only=False, timeout=TIMEOUT_PER_FUNCTION, diagnosis=True,
     arrays = references.load(public_only)
     expected = {case.id: references.split(arrays, case.id, "expected") for case in cases}
     keys = plan_for(cases, expected)
-    to_run = {}
+    to_run: dict[str, list] = {}
     for case in cases:
         fn = kept.functions.get(case.function)
         if fn is None:

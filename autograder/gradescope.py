@@ -7,6 +7,9 @@ error yields a valid file with a message for the student and the traceback in
 ``extra_data`` for the instructor.
 """
 
+
+from __future__ import annotations
+
 import json
 import os
 import sys
@@ -15,11 +18,11 @@ from pathlib import Path
 from .safely import grade_safely
 
 
-def root():
+def root() -> Path:
     return Path(os.environ.get("AUTOGRADER_ROOT", "/autograder"))
 
 
-def run():
+def run() -> int:
     """What ``run_autograder`` does: grade, then write results.json (always)."""
     metadata_path = root() / "submission_metadata.json"
     try:

@@ -9,6 +9,9 @@ that path, never by a student's notebook check.
   with that user's own rights.
 """
 
+
+from __future__ import annotations
+
 import contextlib
 import fcntl
 import os
@@ -30,7 +33,7 @@ PROC = Path("/proc")
 CGROUP = Path("/sys/fs/cgroup")
 
 
-def claim_user():
+def claim_user() -> tuple[str, int]:
     """(a sandbox user no other grading on this machine holds, its lock's file descriptor);
     the lock lasts until the descriptor is closed, or this process ends."""
     LOCKS.mkdir(mode=0o700, exist_ok=True)
@@ -52,7 +55,7 @@ def claim_user():
         time.sleep(0.1)
 
 
-def sandbox_identity(user):
+def sandbox_identity(user: str) -> tuple[int, int]:
     """(uid, gid) of a sandbox user, created if it does not exist yet (we are root)."""
     try:
         entry = pwd.getpwnam(user)
@@ -67,7 +70,7 @@ def sandbox_identity(user):
     return entry.pw_uid, entry.pw_gid
 
 
-def processes_of(uid):
+def processes_of(uid: int) -> list[int]:
     """The pids of every process of ``uid`` (its own per-user process limit counts them)."""
     found = []
     for entry in PROC.iterdir():
@@ -90,11 +93,11 @@ class Cgroup:
         self.dirs, self.version = dirs, version
 
     @property
-    def procs(self):
+    def procs(self) -> list[str]:
         return [str(d / "cgroup.procs") for d in dict.fromkeys(self.dirs.values())]
 
     @classmethod
-    def make(cls, memory, pids):
+    def make(cls, memory: int, pids: int) -> tuple[Cgroup | None, str | None]:
         """(a new Cgroup, None), or (None, why not)."""
         cls.counter += 1
         name = f"olab-{os.getpid()}-{cls.counter}"
@@ -161,10 +164,10 @@ class Cgroup:
         except (OSError, KeyError):
             return ""
 
-    def members(self):
+    def members(self) -> set[int]:
         return {int(p) for path in self.procs for p in _lines(path)}
 
-    def kill(self):
+    def kill(self) -> bool:
         """Kill every process in the cgroup (a fork racing us is found the next round)."""
         if self.version == 2 and (self.dirs["pids"] / "cgroup.kill").exists():
             with contextlib.suppress(OSError):
@@ -179,7 +182,7 @@ class Cgroup:
             time.sleep(0.001)
         return False
 
-    def oom_kills(self):
+    def oom_kills(self) -> int:
         text = self._read("memory", "memory.events" if self.version == 2 else
                           "memory.oom_control")
         for line in text.splitlines():
@@ -187,12 +190,12 @@ class Cgroup:
                 return int(line.split()[1])
         return 0
 
-    def peak(self):
+    def peak(self) -> int | None:
         text = self._read("memory", "memory.peak" if self.version == 2 else
                           "memory.max_usage_in_bytes").strip()
         return int(text) if text.isdigit() else None
 
-    def remove(self):
+    def remove(self) -> None:
         """Kill what is left, then remove the cgroup (its folders hold no files of ours)."""
         self.kill()
         for folder in dict.fromkeys(self.dirs.values()):

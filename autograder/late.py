@@ -6,11 +6,14 @@ where the metadata gives one (an extension), else the assignment's. Past the gra
 each started day costs ``percent_per_day`` of the score, up to ``max_percent``.
 """
 
+
+from __future__ import annotations
+
 import math
 from datetime import datetime
 
 
-def parse_time(text):
+def parse_time(text: str | None) -> datetime | None:
     """An aware datetime from Gradescope's ISO 8601 strings (``2026-11-24T18:00:00.123-08:00``
     or with a ``Z``), or None."""
     if not text:
@@ -21,7 +24,7 @@ def parse_time(text):
         return None
 
 
-def due_date(metadata, user_index=0):
+def due_date(metadata: dict, user_index: int = 0) -> datetime | None:
     """The due date that applies: the user's own (an extension), else the assignment's."""
     users = metadata.get("users") or []
     own = users[user_index].get("assignment", {}).get("due_date") if len(users) > user_index \
@@ -29,7 +32,7 @@ def due_date(metadata, user_index=0):
     return parse_time(own) or parse_time((metadata.get("assignment") or {}).get("due_date"))
 
 
-def penalty_percent(metadata, policy):
+def penalty_percent(metadata: dict, policy: dict) -> float:
     """Percent of the score to take off (0 when the policy is off or the data is missing)."""
     if not policy.get("enabled"):
         return 0.0
@@ -43,13 +46,13 @@ def penalty_percent(metadata, policy):
     return float(min(days * policy["percent_per_day"], policy["max_percent"]))
 
 
-def apply(score, metadata, policy):
+def apply(score: float, metadata: dict, policy: dict) -> tuple[float, float]:
     """(final score, penalty percent)."""
     percent = penalty_percent(metadata, policy)
     return round(score * (1 - percent / 100), 2), percent
 
 
-def apply_to_results(data, metadata, policy):
+def apply_to_results(data: dict, metadata: dict, policy: dict) -> dict:
     """Apply the policy to a results.json dict in place: its top-level score (which
     Gradescope takes over the tests' sum), a line of output, and the figures in extra_data."""
     final, percent = apply(data["score"], metadata, policy)

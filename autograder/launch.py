@@ -8,6 +8,9 @@ process. Elsewhere (Windows; macOS, whose system libraries are not fork-safe) ea
 is a fresh interpreter (``spawn``).
 """
 
+
+from __future__ import annotations
+
 import atexit
 import importlib.util
 import json
@@ -28,17 +31,17 @@ BOOT = ("import sys; sys.path[:0] = sys.argv[1:]; "
 ZYGOTE_BOOT = ("import sys; sys.path[:0] = sys.argv[2:]; "
                "from autograder.child.zygote import serve_fd; serve_fd(int(sys.argv[1]))")
 _zygote = None
-_site = []
+_site: list[str] = []
 
 
-def single_threaded():
+def single_threaded() -> bool:
     try:
         return len(os.listdir("/proc/self/task")) == 1
     except OSError:
         return False
 
 
-def prepare():
+def prepare() -> None:
     """Fork this process's zygote now, if that is safe: call it before reading anything
     (a submission, references, the answer key), so the zygote holds none of it."""
     global _zygote
@@ -46,7 +49,7 @@ def prepare():
         _zygote = Zygote.fork()
 
 
-def zygote():
+def zygote() -> Zygote:
     """This process's zygote, started as a fresh interpreter if none was forked."""
     global _zygote
     if _zygote is None or not _zygote.alive():
@@ -54,7 +57,7 @@ def zygote():
     return _zygote
 
 
-def site():
+def site() -> list[str]:
     """A folder for a fresh interpreter's ``sys.path``: a copy of ``autograder/child`` and
     links to NumPy and pyseccomp (nothing else of this environment is importable). Where
     links cannot be made (Windows without the privilege), the folders holding those are
@@ -66,7 +69,9 @@ def site():
     shutil.copytree(CHILD_PACKAGE, folder / "autograder" / "child",
                     ignore=shutil.ignore_patterns("__pycache__"))
     (folder / "autograder" / "__init__.py").write_text("")
-    numpy_dir = Path(importlib.util.find_spec("numpy").origin).resolve().parent
+    numpy_spec = importlib.util.find_spec("numpy")
+    assert numpy_spec is not None and numpy_spec.origin   # imported already
+    numpy_dir = Path(numpy_spec.origin).resolve().parent
     wanted = [numpy_dir.parent / name for name in ("numpy", "numpy.libs")]
     seccomp = importlib.util.find_spec("pyseccomp")   # the child's network filter
     if seccomp and seccomp.origin:
@@ -86,7 +91,7 @@ def site():
     return _site
 
 
-def interpreter_env():
+def interpreter_env() -> dict[str, str]:
     env = {"PATH": os.pathsep.join(["/usr/bin", "/bin"]), "LANG": "C.UTF-8",
            "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     # OpenBLAS settings for processors where old kernels crash; a shared libpython's path;
@@ -105,7 +110,7 @@ class Zygote:
         self.sock, self.pid, self.proc = sock, pid, proc
 
     @classmethod
-    def fork(cls):
+    def fork(cls) -> Zygote:
         import numpy  # noqa: F401 - what the grader and every child need, shared
 
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -135,7 +140,7 @@ class Zygote:
         return cls(ours, pid)
 
     @classmethod
-    def spawn(cls):
+    def spawn(cls) -> Zygote:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         proc = subprocess.Popen(
             [sys.executable, "-I", "-S", "-c", ZYGOTE_BOOT, str(theirs.fileno()), *site()],
@@ -145,7 +150,7 @@ class Zygote:
         theirs.close()
         return cls(ours, proc.pid, proc)
 
-    def alive(self):
+    def alive(self) -> bool:
         if self.proc is not None:
             return self.proc.poll() is None
         try:
@@ -153,7 +158,7 @@ class Zygote:
         except ChildProcessError:
             return False
 
-    def start(self, spec, stderr_fd, wait=30.0):
+    def start(self, spec: dict, stderr_fd: int, wait: float = 30.0) -> ForkedChild:
         """A ``ForkedChild`` for ``spec`` (see ``zygote``), its stderr on ``stderr_fd``."""
         return ForkedChild(self, spec, stderr_fd, wait)
 
@@ -178,7 +183,7 @@ class ForkedChild:
         self.returncode, self._buffer, self._pid, self._wait = None, b"", None, wait
 
     @property
-    def pid(self):
+    def pid(self) -> int | None:
         """The child's pid, once its warden has said it (read when first needed, so that
         starting a child never waits for it)."""
         if self._pid is None and self.returncode is None:
@@ -200,19 +205,19 @@ class ForkedChild:
         line, self._buffer = self._buffer.split(b"\n", 1)
         return line.decode().strip()
 
-    def poll(self):
+    def poll(self) -> int | None:
         if self.returncode is None and select.select([self._status], [], [], 0)[0]:
             self.wait()
         return self.returncode
 
-    def wait(self):
+    def wait(self) -> int | None:
         if self.pid is not None and self.returncode is None:
             line = self._line(None)
             self.returncode = int(line) if line and line.lstrip("-").isdigit() else -9
             os.close(self._status)
         return self.returncode
 
-    def kill(self):
+    def kill(self) -> None:
         if self.pid and self.returncode is None:
             for kill in (os.killpg, os.kill):
                 try:

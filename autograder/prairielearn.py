@@ -9,6 +9,9 @@ the grader's. PrairieLearn shows results at once: where the rubric delays hidden
 details (``VISIBILITY`` in ``assignment/spec.py``), their tests show the score only.
 """
 
+
+from __future__ import annotations
+
 import os
 import sys
 from pathlib import Path
@@ -19,7 +22,7 @@ from .score import load_rubric
 MAX_OUTPUT = 200_000        # characters of feedback, so results.json stays far below 1 MB
 
 
-def root():
+def root() -> Path:
     return Path(os.environ.get("PL_GRADE_ROOT", "/grade"))
 
 
@@ -28,7 +31,7 @@ def _clip(text):
     return text if len(text) <= MAX_OUTPUT else text[:MAX_OUTPUT] + "\n\n(feedback cut)"
 
 
-def prairielearn_results(data, failed, total):
+def prairielearn_results(data: dict, failed: bool, total: float) -> dict:
     """PrairieLearn's results dict from Gradescope's ``data``; ``failed``: the grader
     itself failed (infrastructure or internal error)."""
     if failed:
@@ -45,7 +48,7 @@ def prairielearn_results(data, failed, total):
             "extra_data": data.get("extra_data", {})}
 
 
-def run():
+def run() -> int:
     """What ``run.sh`` does: grade, then write results.json (always)."""
     from .results import write_atomic
 

@@ -15,11 +15,15 @@ Arrays of each file (keys are paths; ``<c>`` is a case id), packed by ``write_pa
                                      NaN before the parameter's first update
 """
 
+
+from __future__ import annotations
+
 import io
 import json
 import math
 import os
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -33,15 +37,15 @@ FILES = {True: DATA / "references-public.npz", False: DATA / "references-hidden.
 class Arrays(dict):
     """Arrays keyed by path, with the paths of each case indexed (built on first use)."""
 
-    def keys_of(self, case_id):
+    def keys_of(self, case_id: str) -> list[str]:
         if not hasattr(self, "_by_case"):
-            self._by_case = {}
+            self._by_case: dict[str, list[str]] = {}
             for key in self:
                 self._by_case.setdefault(key.split("/", 1)[0], []).append(key)
         return self._by_case.get(case_id, [])
 
 
-def load(public_only=False):
+def load(public_only: bool = False) -> Arrays:
     """All stored arrays of the selected cases, as one dict keyed by path."""
     arrays = Arrays()
     for public, path in FILES.items():
@@ -50,14 +54,15 @@ def load(public_only=False):
     return arrays
 
 
-def split(arrays, case_id, part):
+def split(arrays: Mapping[str, np.ndarray], case_id: str, part: str) -> dict[str, np.ndarray]:
     """``{rest-of-path: array}`` under ``<case_id>/<part>/``."""
     prefix = f"{case_id}/{part}/"
     keys = arrays.keys_of(case_id) if isinstance(arrays, Arrays) else arrays
     return {k[len(prefix):]: arrays[k] for k in keys if k.startswith(prefix)}
 
 
-def write_packed(path, arrays, meta=None):
+def write_packed(path: str | Path, arrays: Mapping[str, np.ndarray],
+                 meta: dict | None = None) -> None:
     """Arrays packed into one float64 vector plus a JSON index (and ``meta``, any JSON), in
     an ``.npz`` whose bytes depend on the content only (fixed timestamps, sorted keys).
     Reading 1,300 small arrays this way takes milliseconds instead of the half second
@@ -85,7 +90,7 @@ def _json_bytes(data):
     return np.frombuffer(json.dumps(data).encode(), dtype=np.uint8)
 
 
-def read_packed(path):
+def read_packed(path: str | Path) -> dict[str, np.ndarray]:
     """{key: array} of a packed file, read-only; read once per process and kept while the
     file stays the same (a batch worker grades many submissions against it)."""
     info = os.stat(path)
@@ -102,10 +107,10 @@ def read_packed(path):
     return dict(_PACKED[str(path)][1])      # the caller's own dict of shared arrays
 
 
-_PACKED = {}   # path -> ((mtime, size), arrays)
+_PACKED: dict = {}   # path -> ((mtime, size), arrays)
 
 
-def read_meta(path):
+def read_meta(path: str | Path) -> dict:
     """The JSON stored beside a file's arrays ({} if none)."""
     with np.load(path, allow_pickle=False) as npz:
         return json.loads(npz["meta"].tobytes().decode()) if "meta" in npz.files else {}

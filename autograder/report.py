@@ -1,5 +1,16 @@
 """Feedback a student can act on, in Markdown (Gradescope renders it; terminals read it)."""
 
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:   # (names for annotations only: no import at run time)
+    from .cases import Case
+    from .compare import Outcome
+    from .diagnose import Diagnosis
+    from .grade import Grading
 import math
 
 from .child.problems import PARAM_SHAPES, PROBLEMS
@@ -12,10 +23,11 @@ from .untrusted import ANSWER_CHARS, KEY_CHARS, code, source_line
 CASES_SHOWN_PER_GROUP = 3  # failing cases detailed per rubric group (the rest are counted)
 
 
-def failing_shown(cases, outcomes):
+def failing_shown(cases: list[Case], outcomes: dict[str, Outcome]) -> list[Case]:
     """The failing cases a report details: the first CASES_SHOWN_PER_GROUP of each rubric
     group, in case order (the rest of a group's failures are only counted)."""
-    count, shown = {}, []
+    count: dict[tuple[str, str], int] = {}
+    shown: list[Case] = []
     for case in cases:
         group = (case.optimizer, case.group)
         if not outcomes[case.id].passed and count.get(group, 0) < CASES_SHOWN_PER_GROUP:
@@ -24,18 +36,18 @@ def failing_shown(cases, outcomes):
     return shown
 
 
-def fmt(x):
+def fmt(x: float) -> str:
     return f"{x:.12g}"
 
 
-def config_text(case):
+def config_text(case: Case) -> str:
     parts = [f"{k}={v}" for k, v in case.config.items()]
     if case.schedule:
         parts.append(f"lr schedule {case.schedule} (the `lr` argument changes between calls)")
     return ", ".join(parts)
 
 
-def traceback_text(frames, source):
+def traceback_text(frames: list, source: tuple[list[str], list[str]]) -> str:
     """The student's own traceback lines, from their source (``source``: (origins, lines))."""
     origins, lines = source
     out = []
@@ -46,12 +58,12 @@ def traceback_text(frames, source):
     return "\n".join(out)
 
 
-def error_text(err, fn, source):
+def error_text(err: dict, fn: str, source: tuple[list[str], list[str]]) -> str:
     """One short paragraph for a run error record (already rebuilt by ``untrusted``);
     ``source``: (origins, lines) of the kept submission. Every value the student made is
     quoted (``code``) before it reaches the template (``errors.MESSAGES``)."""
     kind, variant = Kind.of(err), None
-    fields = {"fn": fn, "at": f" at step {err['step']} (parameter `{err['param']}`)"
+    fields: dict[str, Any] = {"fn": fn, "at": f" at step {err['step']} (parameter `{err['param']}`)"
               if err.get("step") and err.get("param") else ""}
     if kind is Kind.MISSING_FUNCTION:
         variant = ("load-failed" if err.get("load_failed") else "rebound") if err.get(
@@ -76,12 +88,12 @@ def error_text(err, fn, source):
     return message(kind, variant, **fields)
 
 
-def magnitude(x):
+def magnitude(x: float) -> str:
     """The nearest power of ten to a positive number, as 1e-03 (inf and NaN as themselves)."""
     return f"1e{round(math.log10(x)):+03d}" if math.isfinite(x) and x > 0 else f"{x}"
 
 
-def divergence_text(outcome, case):
+def divergence_text(outcome: Outcome, case: Case) -> str:
     """Where the trajectory left torch's. A public case shows the numbers; a hidden one
     only which entry, and the error's order of magnitude: no expected value, and none of
     the student's (they are computed from hidden inputs)."""
@@ -115,7 +127,7 @@ def divergence_text(outcome, case):
     return "\n".join(lines)
 
 
-def diagnosis_text(diagnosis, named_before=()):
+def diagnosis_text(diagnosis: Diagnosis, named_before: Collection[str] = ()) -> str:
     """The named misconception(s) with their hints, or the reasoning when none fits; a
     misconception already explained above (``named_before``) is only named again."""
     out = []
@@ -135,7 +147,8 @@ def diagnosis_text(diagnosis, named_before=()):
     return "\n\n".join(out)
 
 
-def case_text(case, outcome, source, named_before=()):
+def case_text(case: Case, outcome: Outcome, source: tuple[list[str], list[str]],
+              named_before: Collection[str] = ()) -> str:
     """One failing case (``source``: (origins, lines) of the kept submission)."""
     fn = case.function
     head = (f"**{'Public' if case.public else 'Hidden'} case** `{fn}({config_text(case)})` "
@@ -153,13 +166,13 @@ HIDDEN_WHEN = {"visible": "now", "after_due_date": "after the due date",
                "after_published": "once grades are published"}
 
 
-def hidden_visibility(rubric):
+def hidden_visibility(rubric: dict) -> str:
     """Gradescope's visibility for hidden cases' details: the rubric's policy (default:
     after the due date)."""
     return rubric.get("visibility", {}).get("hidden_cases", "after_due_date")
 
 
-def split_part(grading, gs, public):
+def split_part(grading: Grading, gs: GroupScore, public: bool) -> GroupScore:
     """The GroupScore of one visibility's cases of a group: their share of its points."""
     mine = [c for c in grading.cases if (c.optimizer, c.group) == (gs.optimizer, gs.group)]
     part = [c for c in mine if c.public == public]
@@ -168,12 +181,12 @@ def split_part(grading, gs, public):
                       sum(grading.outcomes[c.id].passed for c in part), len(part))
 
 
-def section_title(rubric, optimizer):
+def section_title(rubric: dict, optimizer: str) -> str:
     return "Concept questions" if optimizer == QUESTIONS else \
         rubric["optimizers"][optimizer]["title"]
 
 
-def question_text(grading, gs):
+def question_text(grading: Grading, gs: GroupScore) -> str:
     """Whether a concept answer is right; never what the right answer is."""
     value = grading.answers.get(gs.group)
     if gs.passed:
@@ -188,7 +201,7 @@ def question_text(grading, gs):
     return f"`{gs.group} = {value:.6g}` is not correct. 0/{gs.max_points:g} points."
 
 
-def case_line(case, outcome):
+def case_line(case: Case, outcome: Outcome) -> str:
     """One failing case in one line: where it went wrong, and the named mistake if any."""
     head = f"`{case.function}({config_text(case)})` on the {case.problem} problem"
     if outcome.step:
@@ -200,7 +213,7 @@ def case_line(case, outcome):
     return f"- {head}: {what}" + (f"; likely `{'`, `'.join(ids)}`" if ids else "") + "."
 
 
-def check_text(grading):
+def check_text(grading: Grading) -> str:
     """A notebook check's feedback, short: the first failing case in full (Gradescope's own
     text for it), then every other failing case in one line each."""
     failing = [c for c in grading.cases if not grading.outcomes[c.id].passed]
@@ -217,7 +230,7 @@ def check_text(grading):
     return "\n".join(out) + "\n"
 
 
-def group_text(grading, gs, public=None):
+def group_text(grading: Grading, gs: GroupScore, public: bool | None = None) -> str:
     """The Markdown of one rubric group: a summary line, then each failing case (of one
     visibility only, with ``public``; ``gs`` is then that part's score)."""
     if gs.optimizer == QUESTIONS:
@@ -229,7 +242,7 @@ def group_text(grading, gs, public=None):
            f"{gs.points:g}/{gs.max_points:g} points."]
     failing = [c for c in mine if not grading.outcomes[c.id].passed]
     shown = failing_shown(mine, grading.outcomes)
-    named = set()
+    named: set[str] = set()
     for case in shown:
         outcome = grading.outcomes[case.id]
         out += ["", case_text(case, outcome, (grading.origins, grading.lines), named)]
@@ -240,7 +253,7 @@ def group_text(grading, gs, public=None):
     return "\n".join(out)
 
 
-def summary(grading, hidden_details=True):
+def summary(grading: Grading, hidden_details: bool = True) -> str:
     """The whole report: score, warnings, a table per optimizer, then failing cases (of the
     public cases only, without ``hidden_details``)."""
     scope = "public cases only" if grading.public_only else "public and hidden cases"

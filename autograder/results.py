@@ -1,5 +1,13 @@
 """Gradescope's ``results.json`` from a grading, written atomically (trusted side)."""
 
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:   # (names for annotations only: no import at run time)
+    from .cases import Case
+    from .grade import Grading
 import json
 import math
 import os
@@ -17,9 +25,9 @@ def _finite(x):
     return x if x is None or np.isfinite(x) else str(x)
 
 
-def misconceptions_of(grading, cases):
+def misconceptions_of(grading: Grading, cases: list[Case]) -> dict[str, int]:
     """{misconception id: number of the given cases it was named in}."""
-    counts = {}
+    counts: dict[str, int] = {}
     for case in cases:
         diagnosis = grading.outcomes[case.id].diagnosis
         for mid in diagnosis.ids if diagnosis else ():
@@ -49,12 +57,13 @@ def _test(grading, gs, number, public=None):
     }
 
 
-def results(grading):
+def results(grading: Grading) -> dict:
     """The results dict: per rubric group one test for its public cases (visible) and one
     for its hidden cases (shown as the rubric's visibility policy says), one per concept
     question; Markdown feedback, tags (optimizer, feature group, misconception ids), extra
     data. The top-level output, always visible, details public cases only."""
-    tests, numbering = [], {}
+    tests: list[dict] = []
+    numbering: dict[str, int] = {}
     for gs in grading.scores:
         major = numbering.setdefault(gs.optimizer, len(numbering) + 1)
         minor = sum(1 for t in tests if t["tags"][0] == gs.optimizer) + 1
@@ -97,7 +106,7 @@ def results(grading):
     }
 
 
-def json_safe(value):
+def json_safe(value: object) -> object:
     """``value`` with every non-finite float made a string: JSON has no NaN."""
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
@@ -108,7 +117,7 @@ def json_safe(value):
     return value
 
 
-def write_atomic(path, data):
+def write_atomic(path: str | Path, data: dict) -> None:
     """Write JSON to ``path`` (readable by its owner only) via a temporary file in the same
     folder and a rename."""
     path = Path(path)

@@ -8,13 +8,20 @@ student's mistakes are the report's business, and what is not theirs is said as 
   ``extra_data`` for the instructor (exit code 1).
 """
 
+
+from __future__ import annotations
+
 import sys
 import time
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
 from .errors import SandboxBroken
+
+if TYPE_CHECKING:   # (names for annotations only: no import at run time)
+    from .grade import Grading
 
 GRADED, GRADER_FAILED, NO_SANDBOX = 0, 1, 3     # exit codes
 
@@ -23,10 +30,10 @@ GRADED, GRADER_FAILED, NO_SANDBOX = 0, 1, 3     # exit codes
 class Graded:
     code: int          # GRADED, GRADER_FAILED or NO_SANDBOX
     data: dict         # Gradescope's results.json
-    grading: object = None   # the grade.Grading, when graded
+    grading: Grading | None = None   # when graded
 
 
-def internal_error_results(started, detail):
+def internal_error_results(started: float, detail: str) -> dict:
     return {
         "score": 0,
         "execution_time": round(time.monotonic() - started, 3),
@@ -37,7 +44,7 @@ def internal_error_results(started, detail):
     }
 
 
-def infrastructure_error_results(started, message):
+def infrastructure_error_results(started: float, message: str) -> dict:
     return {
         "execution_time": round(time.monotonic() - started, 3),
         "output": "The autograder could not run your code: its sandbox failed to start, a "
@@ -49,8 +56,10 @@ def infrastructure_error_results(started, message):
     }
 
 
-def grade_safely(target, json_out=None, *, folder=False, timeout=None, budget=None,
-                 public_only=False, metadata=None, log=sys.stderr):
+def grade_safely(target: str | Path, json_out: str | Path | None = None, *,
+                 folder: bool = False, timeout: float | None = None,
+                 budget: float | None = None, public_only: bool = False,
+                 metadata: dict | None = None, log: TextIO = sys.stderr) -> Graded:
     """Grade ``target`` (a submission file, or with ``folder`` the folder a platform put it
     in) and write its results to ``json_out`` if given: a ``Graded``. Never raises.
     ``metadata``: the platform's submission metadata, for the late policy. ``log`` gets
@@ -97,7 +106,7 @@ def grade_safely(target, json_out=None, *, folder=False, timeout=None, budget=No
     return outcome
 
 
-def find_submission(folder):
+def find_submission(folder: str | Path) -> Path:
     """The file to grade in a platform's submission folder: a notebook, else a zip, else .py."""
     from .extract import SUFFIXES, SubmissionError
 

@@ -30,6 +30,9 @@ The pipes are served by threads (``ChildIO``), so no call here blocks on a child
 same code runs on every OS (Windows' ``select`` takes no pipes).
 """
 
+
+from __future__ import annotations
+
 import contextlib
 import os
 import queue
@@ -40,6 +43,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from . import launch
@@ -65,7 +69,7 @@ CHILD_START = 30.0             # seconds for a child to start and say it is read
 
 
 
-def switched_off():
+def switched_off() -> set[str]:
     """Isolation layers the instructor (or a test) switched off with ``OLAB_SANDBOX_OFF``, a
     comma-separated list of ``namespaces``, ``landlock``, ``cgroup``, ``seccomp``: to see
     the next layer hold, or to grade where one misbehaves."""
@@ -149,7 +153,7 @@ class Sandbox:
         return child
 
     @property
-    def users(self):
+    def users(self) -> list[str]:
         return [self.user] if self.user else []
 
     def __exit__(self, *exc):
@@ -201,7 +205,7 @@ class Sandbox:
     def _identity_spec(self):
         return {"uid": self.identity[0], "gid": self.identity[1]} if self.identity else {}
 
-    def limits(self):
+    def limits(self) -> dict[str, int]:
         limits = {**LIMITS, "cpu_seconds": int(self.budget) + 1}
         if self.identity:
             limits["processes"] = CHILD_PROCESSES
@@ -211,10 +215,12 @@ class Sandbox:
             limits["processes"] = len(processes_of(os.getuid())) + CHILD_PROCESSES
         return limits
 
-    def env(self):
+    def env(self) -> dict[str, str]:
         return launch.interpreter_env()
 
-    def run(self, functions, make_request):
+    def run(self, functions: dict[str, list[str]],
+            make_request: Callable[[list[str], bool], tuple[bytes, list[bytes]]],
+            ) -> tuple[dict[str, tuple[list[bytes], bool, int | str | None]], bytes | None]:
         """Run ``functions`` ({function: [case ids]}, in order) in as few children as
         possible: one, unless a function hangs (past ``timeout``, from when it began) or
         ends its child; then a fresh child takes over from the next function.
@@ -290,7 +296,7 @@ class Sandbox:
             LIMITS["file_size"], wire.CHILD_FRAMES)), \
             time.monotonic()
 
-    def check(self):
+    def check(self) -> None:
         """Start a child (the next one to be used) and wait until it is ready: the proof,
         before any submission code runs, that the sandbox user can run Python and NumPy.
         Raises SandboxBroken, with what the instructor needs to know, if it cannot."""
@@ -432,24 +438,24 @@ class ChildIO:
             except (OSError, ValueError):
                 return
 
-    def send(self, data):
+    def send(self, data: bytes | None) -> None:
         self.outbox.put(data)
 
-    def wait(self, seen, seconds):
+    def wait(self, seen: int, seconds: float) -> int:
         """Wait until something arrives after ``seen`` (a version), at most ``seconds``."""
         with self.changed:
             self.changed.wait_for(lambda: self.version != seen, seconds)
             return self.version
 
-    def count(self):
+    def count(self) -> int:
         with self.changed:
             return len(self.reader.ends)
 
-    def payloads(self):
+    def payloads(self) -> list[bytes]:
         with self.changed:
             return self.reader.payloads()
 
-    def close(self, seconds=0.5):
+    def close(self, seconds: float = 0.5) -> None:
         """Stop writing; wait a moment for the rest of the output (a process the child
         left may hold the pipe open: then what came is what counts)."""
         self.outbox.put(None)

@@ -9,6 +9,13 @@ never shipped to students). Written questions are graded by people, outside thes
 points.
 """
 
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:   # (names for annotations only: no import at run time)
+    from .cases import Case
 import json
 import math
 from dataclasses import dataclass
@@ -23,7 +30,7 @@ QUESTIONS = "questions"   # the GroupScore.optimizer of concept questions
 VISIBILITIES = ("visible", "after_due_date", "after_published", "hidden")   # Gradescope's
 
 
-def load_rubric():
+def load_rubric() -> dict:
     rubric = json.loads(RUBRIC.read_text())
     for key, value in rubric.get("visibility", {}).items():
         if key not in ("public_cases", "hidden_cases") or value not in VISIBILITIES:
@@ -32,7 +39,7 @@ def load_rubric():
     return rubric
 
 
-def load_answer_key():
+def load_answer_key() -> dict:
     """{question: correct value}, or {} where the key is not installed (a student's copy)."""
     return json.loads(ANSWER_KEY.read_text()) if ANSWER_KEY.exists() else {}
 
@@ -51,7 +58,7 @@ class GroupScore:
         return round(self.max_points * self.passed / self.total, 2) if self.total else 0.0
 
 
-def question_scores(answers, rubric, key):
+def question_scores(answers: dict, rubric: dict, key: dict) -> list[GroupScore]:
     """[GroupScore] for the concept questions the answer key covers: 1/1 when correct (within
     the question's rtol of the key's number, or inside the key's [low, high] range)."""
     scores = []
@@ -65,7 +72,7 @@ def question_scores(answers, rubric, key):
     return scores
 
 
-def score(cases, outcomes, rubric):
+def score(cases: list[Case], outcomes: dict, rubric: dict) -> list[GroupScore]:
     """[GroupScore] in rubric order, for the groups that have cases among ``cases``."""
     scores = []
     for optimizer, spec in rubric["optimizers"].items():

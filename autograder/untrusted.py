@@ -9,6 +9,14 @@ name. Whatever survives is still the student's, so the report prints it through
 ``code()``, which no Markdown, HTML or table structure survives.
 """
 
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:   # (names for annotations only: no import at run time)
+    from .cases import Case
 import math
 import re
 
@@ -24,7 +32,7 @@ FRAMES_SHOWN = 6
 LINE_CHARS = 120
 
 
-def text(value, limit):
+def text(value: object, limit: int) -> str | None:
     """A string's first ``limit`` characters, control characters made spaces; None if
     ``value`` is not a string."""
     if not isinstance(value, str):
@@ -33,14 +41,14 @@ def text(value, limit):
     return "".join(" " if ord(c) < 32 or 0x7f <= ord(c) < 0xa0 else c for c in cut)
 
 
-def code(value, limit=MESSAGE_CHARS):
+def code(value: object, limit: int = MESSAGE_CHARS) -> str:
     """Student text as one inline code span: one line, capped, no backtick to close it, no
     table bar. Markdown renders it literally and HTML never sees a tag."""
     shown = (text(str(value), limit) or "").replace("`", "'").replace("|", "¦").strip()
     return f"`{shown}`" if shown else "``"
 
 
-def source_line(value):
+def source_line(value: object) -> str:
     """A line of the student's own source, safe inside a fenced code block."""
     return (text(value, LINE_CHARS) or "").replace("```", "'''")
 
@@ -60,7 +68,7 @@ def _identifier(value, default):
     return value if isinstance(value, str) and IDENTIFIER.fullmatch(value) else default
 
 
-def frames(raw, line_count, names):
+def frames(raw: Any, line_count: int, names: Collection[str]) -> list[tuple[int, str]]:
     """[(line, function name)] of a traceback, lines within the source, names among the
     submission's own functions (others shown as "?")."""
     kept = []
@@ -78,7 +86,8 @@ def _shape(value):
     return tuple(value) if ok else None
 
 
-def error(raw, case, keys, line_count, names):
+def error(raw: Any, case: Case, keys: dict, line_count: int,
+          names: Collection[str]) -> dict | None:
     """A case's error record rebuilt (``keys``: {param: {"shape", "keys": {key: shape}}}),
     or None."""
     if raw is None:
@@ -124,7 +133,7 @@ def error(raw, case, keys, line_count, names):
     return out
 
 
-def warnings(raw, line_count, names):
+def warnings(raw: Any, line_count: int, names: Collection[str]) -> list[dict]:
     """The load warnings rebuilt: line, exception type, capped message, frames, import."""
     kept = []
     for w in raw if isinstance(raw, list) else []:
@@ -136,7 +145,7 @@ def warnings(raw, line_count, names):
     return kept[:50]
 
 
-def answers(raw, asked):
+def answers(raw: Any, asked: Iterable[str]) -> dict[str, float | str]:
     """The concept answers asked for: a finite float, or the start of a repr."""
     kept = {}
     for name in asked:
@@ -144,5 +153,5 @@ def answers(raw, asked):
         if isinstance(value, float):
             kept[name] = value if math.isfinite(value) else repr(value)
         elif isinstance(value, str):
-            kept[name] = text(value, ANSWER_CHARS)
+            kept[name] = text(value, ANSWER_CHARS) or ""
     return kept

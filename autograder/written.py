@@ -9,6 +9,9 @@ address as text), and a figure is kept only if its bytes are a PNG (re-encoded h
 nothing in a page can run or load anything.
 """
 
+
+from __future__ import annotations
+
 import base64
 import binascii
 import html
@@ -19,7 +22,7 @@ MAX_FIGURE_BYTES = 2_000_000
 MAX_ANSWER_CHARS = 20_000
 
 
-def prompt(question):
+def prompt(question: dict) -> str:
     """The read-only line the notebook shows above a written question's answer cell."""
     return f"**Your answer ({question['title']}):**"
 
@@ -42,7 +45,7 @@ def _pngs(cell):
             yield png
 
 
-def answers(nb, manual):
+def answers(nb: dict, manual: list[dict]) -> dict[str, tuple[str, list[bytes]]]:
     """{question name: (answer text, [PNG bytes of its experiment's figures])} from a
     notebook (a dict, as JSON) for the rubric's written questions (``manual``)."""
     cells = [c for c in nb.get("cells", []) if isinstance(c, dict)]
@@ -72,7 +75,7 @@ INLINE = [(re.compile(r"`([^`\n]+)`"), r"<code>\1</code>"),
 BULLET = re.compile(r"^\s*([-*+]|\d+[.)])\s+")
 
 
-def markdown(text):
+def markdown(text: str) -> str:
     """HTML for Markdown ``text`` (student data): escaped first, then the subset of the
     module's doc rendered; no tag, attribute or address of the student's survives as such."""
     blocks = []
@@ -97,7 +100,7 @@ def _inline(text):
     return text
 
 
-def page(title, sections, prompt_text=None):
+def page(title: str, sections: list, prompt_text: str | None = None) -> str:
     """An HTML page: ``sections`` is [(heading, prompt or None, answer text, [PNG bytes])];
     ``prompt_text``, a question shown once under the title (a page of one question)."""
     parts = [f"<!doctype html><meta charset='utf-8'><title>{html.escape(title)}</title>",

@@ -1,19 +1,22 @@
 """The instructor's command line: ``python -m toolkit build|references|batch|report|build-zip|
 build-prairielearn``. (Grading one submission is the engine's: ``python -m autograder``.)"""
 
+
+from __future__ import annotations
+
 import argparse
 import os
 import subprocess
 import sys
 
 
-def cmd_build(args):
+def cmd_build(args: argparse.Namespace) -> int:
     from .build import main
 
     return main(["--check"] if args.check else [])
 
 
-def cmd_references(args):
+def cmd_references(args: argparse.Namespace) -> int:
     from . import generate, variants
 
     if args.check and args.second_kernel_path:
@@ -45,7 +48,7 @@ def cmd_references(args):
     return 0
 
 
-def cmd_build_zip(args):
+def cmd_build_zip(args: argparse.Namespace) -> int:
     from .deliverables import build_zip
 
     out, count = build_zip(args.out)
@@ -53,7 +56,7 @@ def cmd_build_zip(args):
     return 0
 
 
-def cmd_build_prairielearn(args):
+def cmd_build_prairielearn(args: argparse.Namespace) -> int:
     from .deliverables import build_folder, prairielearn_folder
 
     out, count = build_folder(args.out, prairielearn_folder())
@@ -61,7 +64,7 @@ def cmd_build_prairielearn(args):
     return 0
 
 
-def cmd_batch(args):
+def cmd_batch(args: argparse.Namespace) -> int:
     from autograder.errors import SandboxBroken
 
     from .batch import run
@@ -77,7 +80,7 @@ def cmd_batch(args):
     return 0
 
 
-def cmd_report(args):
+def cmd_report(args: argparse.Namespace) -> int:
     from .class_report import write_report
 
     s = write_report(args.out)
@@ -85,7 +88,7 @@ def cmd_report(args):
     return 0
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):     # a C locale gets escapes, not a crash
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")

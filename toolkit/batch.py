@@ -10,6 +10,9 @@ submissions, each in a sandbox of its own, so a broken or hostile one costs only
 time limits; finished ones are skipped on a re-run unless ``regrade``.
 """
 
+
+from __future__ import annotations
+
 import contextlib
 import csv
 import json
@@ -43,7 +46,7 @@ PACKAGE_PARENT = Path(__file__).resolve().parents[1]
 @dataclass
 class Entry:
     key: str                                       # the student's key: file names, CSV rows
-    path: Path = None                              # what to grade (None: nothing found)
+    path: Path | None = None                       # what to grade (None: nothing found)
     student: dict = field(default_factory=dict)    # name, email, sid where known
     metadata: dict = field(default_factory=dict)   # Gradescope-style, for the late policy
 
@@ -52,7 +55,7 @@ def _key(text):
     return re.sub(r"[^\w.@-]+", "_", str(text)).strip("_") or "submission"
 
 
-def discover(source, scratch):
+def discover(source: str | Path, scratch: Path) -> list[Entry]:
     """The submissions in ``source`` (a folder or a Gradescope export zip)."""
     source = Path(source)
     if source.is_file() and source.suffix == ".zip":
@@ -111,7 +114,7 @@ class Worker:
     def __init__(self):
         self.proc = None
 
-    def grade(self, path, result, timeout):
+    def grade(self, path: Path, result: Path, timeout: float | None) -> tuple[bool, str]:
         """(graded, why not) for one submission, its results written to ``result``."""
         if self.proc is None or self.proc.poll() is not None:
             self.proc = subprocess.Popen([sys.executable, "-m", "autograder", "worker"],
@@ -134,7 +137,7 @@ class Worker:
         code = json.loads(line).get("code")
         return code == 0 and result.exists(), f"the grading process said {code}"
 
-    def stop(self):
+    def stop(self) -> int | None:
         if self.proc is None:
             return None
         with contextlib.suppress(OSError):
@@ -148,7 +151,8 @@ class Worker:
         return code
 
 
-def grade_entry(entry, out, timeout=None, policy=None, workers=None):
+def grade_entry(entry: Entry, out: Path, timeout: float | None = None,
+                policy: dict | None = None, workers: queue.Queue | None = None) -> dict:
     """Grade one entry with a worker from ``workers`` (a queue; one is made without it);
     write results/<key>.json and feedback/<key>.md."""
     started = time.monotonic()
@@ -184,8 +188,9 @@ def _pool(jobs):
     return workers
 
 
-def run(source, out, jobs=2, regrade=False, timeout=None, show_progress=True, roster=None,
-        similar=False):
+def run(source: str | Path, out: str | Path, jobs: int = 2, regrade: bool = False,
+        timeout: float | None = None, show_progress: bool = True,
+        roster: str | Path | None = None, similar: bool = False) -> list[dict]:
     """Grade every submission in ``source`` into ``out``; returns the grade-book rows. With
     ``regrade``, the previous grade book is kept under ``history/`` and what changed is
     written to ``regrade-<time>.md``; with ``roster`` (a Canvas gradebook export),
@@ -249,7 +254,7 @@ def _run(source, out, jobs, regrade, timeout, show_progress, roster, similar):
     return rows
 
 
-def grade_row(entry, data, rubric):
+def grade_row(entry: Entry, data: dict, rubric: dict) -> dict:
     """One grades.csv row from a student's results.json."""
     row = {"student": entry.key, "name": entry.student.get("name", ""),
            "email": entry.student.get("email", ""), "sid": entry.student.get("sid", ""),
@@ -269,7 +274,7 @@ def grade_row(entry, data, rubric):
     return row
 
 
-def write_grades(out, entries, rubric):
+def write_grades(out: Path, entries: list[Entry], rubric: dict) -> list[dict]:
     rows = [grade_row(e, json.loads((out / "results" / f"{e.key}.json").read_text()), rubric)
             for e in entries if (out / "results" / f"{e.key}.json").exists()]
     if rows:

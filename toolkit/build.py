@@ -32,6 +32,9 @@ no longer makes.
                                           is out of date or stray
 """
 
+
+from __future__ import annotations
+
 import argparse
 import json
 import os
@@ -82,7 +85,7 @@ def skeleton_text(source: str) -> str:
     return HEADER + re.sub(r"\n{3,}(?=\S)", "\n\n\n", text)
 
 
-def segments(source):
+def segments(source: str) -> dict[str, str]:
     """{step function name: its top-level text, with the private helpers (``_name``) defined
     just above it}, solution markers and all."""
     starts = [m.start() for m in re.finditer(r"^(def |# BEGIN SOLUTION)", source, re.M)
@@ -90,7 +93,9 @@ def segments(source):
     named, helpers = {}, []
     for start, end in zip(starts, starts[1:] + [len(source)]):
         chunk = source[start:end].rstrip() + "\n"
-        name = re.search(r"^def (\w+)", chunk, re.M).group(1)
+        found = re.search(r"^def (\w+)", chunk, re.M)
+        assert found, chunk[:80]        # every start is a def or a solution block holding one
+        name = found.group(1)
         if name.startswith("_"):
             helpers.append(chunk)
         else:
@@ -99,11 +104,11 @@ def segments(source):
     return named
 
 
-def raw(*lines):
+def raw(*lines: str) -> str:
     return "# %% [raw]\n" + "".join(f"# {line}\n" for line in lines)
 
 
-def question_block(name, source_parts):
+def question_block(name: str, source_parts: dict[str, str]) -> str:
     """The otter-assign cells of question ``name`` (an optimizer, a concept or a written
     question of the spec)."""
     if name in SPEC.MANUAL:
@@ -138,7 +143,7 @@ def question_block(name, source_parts):
         raw("# END QUESTION")])
 
 
-def master_notebook(source):
+def master_notebook(source: str) -> dict:
     """The otter-assign master notebook: lab.py with each ``# question: name`` line replaced
     by that question's block."""
     import jupytext
@@ -151,7 +156,7 @@ def master_notebook(source):
     return nb
 
 
-def normalised(path):
+def normalised(path: Path) -> bytes:
     """A notebook's bytes with cell ids and metadata made deterministic."""
     import nbformat
 
@@ -167,12 +172,12 @@ def normalised(path):
     return (nbformat.writes(nb) + "\n").encode()
 
 
-def otter_outputs(source):
+def otter_outputs(source: str) -> dict[Path, bytes]:
     """Run ``otter assign`` on the master notebook: {output path: bytes}."""
     import nbformat
 
-    with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
+    with tempfile.TemporaryDirectory() as folder:
+        tmp = Path(folder)
         nbformat.write(master_notebook(source), tmp / NOTEBOOK)
         done = subprocess.run([sys.executable, "-m", "otter", "assign", str(tmp / NOTEBOOK),
                                str(tmp / "dist")], capture_output=True, text=True, cwd=tmp)
@@ -186,11 +191,11 @@ def otter_outputs(source):
     return out
 
 
-def json_bytes(value):
+def json_bytes(value: object) -> bytes:
     return (json.dumps(value, indent=1) + "\n").encode()
 
 
-def rubric():
+def rubric() -> dict:
     """The engine's rubric and registry, from the spec."""
     def optimizer(o):
         return {"title": o["title"], "function": o["function"], "torch": o["torch"],
@@ -209,7 +214,7 @@ def rubric():
             "late_policy": SPEC.LATE_POLICY}
 
 
-def catalog(entries):
+def catalog(entries: list) -> list[dict]:
     """The misconception catalog as grading knows it: id, title, hint, functions."""
     every = [o["function"] for o in SPEC.OPTIMIZERS.values()]
 
@@ -222,7 +227,7 @@ def catalog(entries):
             for m in entries]
 
 
-def answer_key():
+def answer_key() -> dict:
     """The concept questions' keys: a number (our own expression, evaluated without
     builtins), or the [low, high] range a tuned choice must fall in."""
     return {name: list(q["accept"]) if "accept" in q else
@@ -230,7 +235,7 @@ def answer_key():
             for name, q in sorted(SPEC.QUESTIONS.items())}
 
 
-def problems():
+def problems() -> list[str]:
     """Every inconsistency among the sources (``toolkit/consistency.py``)."""
     import runpy
 
@@ -247,7 +252,7 @@ def problems():
             consistency.answer_key_problems(SOURCE.read_text()))
 
 
-def outputs():
+def outputs() -> dict[Path, bytes]:
     """{output path: bytes} for everything but the references and the engine zip."""
     from assignment.misconceptions import CATALOG
 
@@ -269,13 +274,13 @@ def outputs():
     return out
 
 
-def engine_zip():
+def engine_zip() -> bytes:
     from .deliverables import student_engine, zip_bytes
 
     return zip_bytes(student_engine())
 
 
-def write(path, data):
+def write(path: Path, data: bytes) -> bool:
     """Write ``data`` to ``path`` atomically, and only if it changes: a concurrent build
     or test run never reads half a file."""
     if path.exists() and path.read_bytes() == data:
@@ -289,7 +294,7 @@ def write(path, data):
     return True
 
 
-def strays(made):
+def strays(made: dict[Path, bytes]) -> list[Path]:
     """Files in the folders the build owns that it does not make."""
     keep = set(made) | {DATA / n for n in REFERENCE_DATA}
     return sorted(p for folder in OWNED for p in folder.rglob("*")
@@ -297,7 +302,7 @@ def strays(made):
             and not p.name.startswith(WRITING))
 
 
-def references(check):
+def references(check: bool) -> list[str]:
     """Run ``make references``' step: remake what is stale (or with ``check``, only say)."""
     if check:
         from .generate import up_to_date
@@ -309,7 +314,7 @@ def references(check):
     return ["make references refused (above)"] if done.returncode else []
 
 
-def main(argv=None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true")
     args = parser.parse_args(argv)

@@ -3,6 +3,9 @@ from a batch's ``results/*.json``: score distribution, pass rate per optimizer a
 group, how often each misconception was named, the slowest submissions, and the
 submissions whose grading hit a limit."""
 
+
+from __future__ import annotations
+
 import base64
 import html
 import io
@@ -15,15 +18,17 @@ from autograder.misconceptions import BY_ID
 LIMIT_KINDS = {"timeout", "crash", "memory", "not-run", "malformed"}
 
 
-def load_results(out):
+def load_results(out: str | Path) -> dict[str, dict]:
     paths = sorted((Path(out) / "results").glob("*.json"))
     return {p.stem: json.loads(p.read_text()) for p in paths}
 
 
-def summarise(results):
+def summarise(results: dict[str, dict]) -> dict:
     """Everything the report shows, as plain data."""
     finals = [r.get("score", 0) for r in results.values()]
-    groups, named, limits = {}, {}, []
+    groups: dict[str, list] = {}
+    named: dict[str, int] = {}
+    limits: list = []
     for key, r in results.items():
         for test in r.get("tests", []):
             passed = test["score"] >= test["max_score"]
@@ -61,7 +66,7 @@ def _figure_png(draw, size=(7, 3.2)):
     return base64.b64encode(buffer.getvalue()).decode()
 
 
-def figures(s):
+def figures(s: dict) -> dict[str, str]:
     def hist(ax):
         ax.hist(s["finals"], bins=range(0, 105, 5), color="#1f77b4", edgecolor="white")
         ax.set(xlabel="final score", ylabel="students", title="Score distribution")
@@ -88,7 +93,7 @@ def figures(s):
                                           (7, 0.3 * max(len(s["misconceptions"]), 1) + 1.2))}
 
 
-def markdown(s):
+def markdown(s: dict) -> str:
     out = ["# Class report", "",
            f"{s['n']} submissions; mean {s['mean']:.1f}, median {s['median']:.1f}, "
            f"min {min(s['finals'], default=0):g}, max {max(s['finals'], default=0):g}.", "",
@@ -108,7 +113,7 @@ def markdown(s):
     return "\n".join(out) + "\n"
 
 
-def page(s, md):
+def page(s: dict, md: str) -> str:
     images = "".join(f'<figure><img alt="{html.escape(t)}" src="data:image/png;base64,{b}">'
                      f"</figure>" for t, b in figures(s).items())
     rows = "".join(f"<tr><td>{html.escape(n)}</td><td>{100 * r:.0f}%</td></tr>"
@@ -139,7 +144,7 @@ th{{background:#f4f4f4}}figure{{margin:1em 0}}img{{max-width:100%}}.big{{font-si
 """
 
 
-def write_report(out, rubric=None):
+def write_report(out: str | Path, rubric: dict | None = None) -> dict:
     """Write report.md and report.html into ``out``; the summary dict."""
     out = Path(out)
     s = summarise(load_results(out))

@@ -3,8 +3,12 @@ one sentence that names the file and what to change. Every function returns a li
 problems (empty: consistent). The checks that need torch run in ``make references``
 (``toolkit/generate.py``)."""
 
+
+from __future__ import annotations
+
 import ast
 import re
+from types import ModuleType
 
 from assignment import spec as SPEC
 from autograder.cases import SCHEDULES, case_id
@@ -15,11 +19,11 @@ VISIBILITIES = ("visible", "after_due_date", "after_published", "hidden")   # Gr
 STEP_FUNCTION = re.compile(r"(?<!\w)([a-z0-9]+_step)\b")
 
 
-def functions(spec=SPEC):
+def functions(spec: ModuleType = SPEC) -> dict[str, str]:
     return {o["function"]: name for name, o in spec.OPTIMIZERS.items()}
 
 
-def spec_problems(spec=SPEC):
+def spec_problems(spec: ModuleType = SPEC) -> list[str]:
     problems = []
     keys = {"function", "torch", "title", "hyperparameters", "state", "update", "groups",
             "benchmark"}
@@ -72,9 +76,11 @@ def spec_problems(spec=SPEC):
     return problems
 
 
-def row_problems(rows, spec=SPEC):
+def row_problems(rows: list[tuple], spec: ModuleType = SPEC) -> list[str]:
     """The case rows of ``assignment/cases.py`` against the spec."""
-    problems, ids, seen = [], [], {}
+    problems: list[str] = []
+    ids: list[str] = []
+    seen: dict = {}
     for number, row in enumerate(rows, 1):
         where = f"cases.py: row {number} {row[:3]}"
         if not 5 <= len(row) <= 6:
@@ -122,7 +128,7 @@ def row_problems(rows, spec=SPEC):
     return problems
 
 
-def catalog_problems(catalog, models, spec=SPEC):
+def catalog_problems(catalog: list, models: list, spec: ModuleType = SPEC) -> list[str]:
     """The misconception catalog and the models against the spec."""
     problems, ids = [], [m.id for m in catalog]
     for model in models:
@@ -146,7 +152,7 @@ def catalog_problems(catalog, models, spec=SPEC):
     return problems
 
 
-def lab_problems(lab_text, spec=SPEC):
+def lab_problems(lab_text: str, spec: ModuleType = SPEC) -> list[str]:
     """The master notebook: one question block per optimizer and question, no other."""
     problems = []
     named = re.findall(r"^# question: (\w+)\s*$", lab_text, re.M)
@@ -159,7 +165,8 @@ def lab_problems(lab_text, spec=SPEC):
     return problems
 
 
-def stray_function_problems(texts, spec=SPEC):
+def stray_function_problems(texts: dict[str, str],
+                            spec: ModuleType = SPEC) -> list[str]:
     """Step functions that ``texts`` ({file: text}) use and no optimizer defines."""
     known = set(functions(spec))
     problems = []
@@ -171,7 +178,7 @@ def stray_function_problems(texts, spec=SPEC):
     return problems
 
 
-def answer_key_problems(source, spec=SPEC):
+def answer_key_problems(source: str, spec: ModuleType = SPEC) -> list[str]:
     """Each step function defined at the top level, with the spec's signature:
     ``(param, grad, state, *, <hyperparameters with torch's defaults>)``."""
     tree = ast.parse(source)

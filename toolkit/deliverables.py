@@ -12,10 +12,14 @@ instructor's own tools, each from exactly what it needs.
   ``info.json`` and its README instead of Gradescope's two scripts.
 """
 
+
+from __future__ import annotations
+
 import io
 import os
 import shutil
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -39,24 +43,24 @@ SHIPPED = (
 )
 
 
-def engine_modules():
+def engine_modules() -> Iterator[tuple[str, Path]]:
     """The grading engine's Python modules, as the allow-list names them."""
     for name in SHIPPED:
         yield f"autograder/{name}", PACKAGE / name
 
 
-def data_files(public_only):
+def data_files(public_only: bool) -> Iterator[tuple[str, Path]]:
     for path in sorted((PACKAGE / "data").iterdir()):
         if path.is_file() and (path.name in PUBLIC_DATA or not public_only):
             yield str(path.relative_to(REPO)), path
 
 
-def student_engine():
+def student_engine() -> dict[str, Path]:
     """{name in the zip: path}: what ``grader.check`` needs in the student's notebook."""
     return dict([*engine_modules(), *data_files(public_only=True)])
 
 
-def grading_image():
+def grading_image() -> dict[str, Path]:
     """{name in the zip: path}: the Gradescope autograder."""
     return {"setup.sh": GRADESCOPE_FILES / "setup.sh",
             "run_autograder": GRADESCOPE_FILES / "run_autograder",
@@ -64,7 +68,7 @@ def grading_image():
             **dict(engine_modules()), **dict(data_files(public_only=False))}
 
 
-def prairielearn_folder():
+def prairielearn_folder() -> dict[str, Path]:
     """{path in the folder: path}: the PrairieLearn grader (``serverFilesCourse``): what the
     grading image holds, with ``run.sh`` for ``run_autograder``."""
     files = PACKAGE / "prairielearn_files"
@@ -74,7 +78,7 @@ def prairielearn_folder():
             **dict(engine_modules()), **dict(data_files(public_only=False))}
 
 
-def build_folder(out, entries):
+def build_folder(out: str | Path, entries: dict[str, Path]) -> tuple[Path, int]:
     """Write ``entries`` into the folder ``out``, made afresh (executables keep their mode):
     (path, number of files)."""
     out = Path(out)
@@ -88,7 +92,7 @@ def build_folder(out, entries):
     return out, len(entries)
 
 
-def zip_bytes(entries):
+def zip_bytes(entries: dict[str, Path]) -> bytes:
     """A zip of ``entries`` whose bytes depend on the contents only (fixed timestamps);
     executables keep their mode."""
     buffer = io.BytesIO()
@@ -101,7 +105,7 @@ def zip_bytes(entries):
     return buffer.getvalue()
 
 
-def build_zip(out):
+def build_zip(out: str | Path) -> tuple[Path, int]:
     """Write the Gradescope autograder zip to ``out``: (path, number of files)."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -9,6 +9,9 @@ Hidden cases' seeds are random and kept only in the hidden file: nothing a stude
 determines them.
 """
 
+
+from __future__ import annotations
+
 import dataclasses
 import hashlib
 import inspect
@@ -18,10 +21,13 @@ import runpy
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import numpy as np
 
 from autograder import cases, references
+from autograder.cases import Case
 from autograder.child.problems import PARAM_SHAPES, PROBLEMS, gradients
 from autograder.compare import ATOL, RTOL
 from autograder.diagnose import VARIANT_FILES
@@ -38,7 +44,7 @@ SOURCES = [*(REPO / "assignment" / f"{n}.py" for n in ("spec", "cases", "models"
            REPO / "autograder" / "child" / "main.py", Path(__file__),
            Path(__file__).with_name("variants.py")]
 PROVENANCE = references.DATA / "provenance.json"
-def make_inputs(case, torch):
+def make_inputs(case: Case, torch: ModuleType) -> dict:
     """Initial parameters, masks, lrs and problem data for one case, from torch's RNG (the
     problem's registry entry says what to draw)."""
     gen = torch.Generator().manual_seed(case.seed)
@@ -49,7 +55,7 @@ def make_inputs(case, torch):
     return {"init": init, "mask": mask, "lrs": np.array(case.lrs()), "data": data}
 
 
-def bell_draws(torch, gen, shape):
+def bell_draws(torch: ModuleType, gen: Any, shape: tuple[int, ...]) -> np.ndarray:
     """Zero-mean, unit-variance draws from torch's generator: (u1 + u2 + u3 + u4 - 2) * sqrt(3)
     for four uniforms u = k / 2**53, a bell curve on +-3.46. Made from integers with exactly
     rounded operations, so every processor makes the same bits (``torch.randn`` calls the C
@@ -59,13 +65,13 @@ def bell_draws(torch, gen, shape):
     return np.asarray((u[0] + u[1] + u[2] + u[3] - 2.0) * np.sqrt(3.0))
 
 
-def run_torch(case, inputs, torch):
+def run_torch(case: Case, inputs: dict, torch: ModuleType) -> dict[str, np.ndarray]:
     """Run ``torch.optim`` on one case; the expected trajectory as path -> array."""
     params = {name: torch.nn.Parameter(torch.tensor(value, dtype=torch.float64))
               for name, value in inputs["init"].items()}
     cls = getattr(torch.optim, cases.OPTIMIZERS[case.optimizer]["torch"])
     opt = cls(list(params.values()), foreach=False, **case.config)
-    trace = {}  # path -> {step: value}
+    trace: dict[str, dict[int, np.ndarray]] = {}  # path -> {step: value}
     for t in range(case.steps):
         opt.param_groups[0]["lr"] = float(inputs["lrs"][t])
         current = {name: p.detach().numpy().copy() for name, p in params.items()}
@@ -102,7 +108,7 @@ KERNEL_DIFFERENCE = 4.4e-4
 REPRODUCTION_BOUND = 1e-3
 
 
-def import_torch(kernels=KERNELS):
+def import_torch(kernels: dict[str, str] = KERNELS) -> ModuleType:
     """torch, running the ``kernels`` asked for (torch chooses at its first operation)."""
     import os
 
@@ -118,14 +124,14 @@ def import_torch(kernels=KERNELS):
     return torch
 
 
-def exact_by_default():
+def exact_by_default() -> bool:
     """Whether a fresh run must equal the stored files bit for bit here: on x86-64, where
     the pinned kernels are the ones that made them (torch's values also need the same
     vector-math kernel: ``vector_math``)."""
     return platform.machine().lower() in {"x86_64", "amd64"}
 
 
-def vector_math(torch):
+def vector_math(torch: ModuleType) -> str:
     """A fingerprint of the kernel torch's sqrt runs here. torch computes it with MKL's
     vector math (1 ulp, not exactly rounded), whose kernel MKL picks per processor (Intel's
     AVX-512, AVX2 or SSE4.2 one; a generic one on other vendors' processors), whatever
@@ -136,7 +142,7 @@ def vector_math(torch):
     return hashlib.sha256(bits).hexdigest()[:16]
 
 
-def second_kernel_path():
+def second_kernel_path() -> dict[str, str]:
     """Environment variables that send every library on this machine down another kernel
     path: NumPy's SIMD dispatch off, OpenBLAS's oldest core, the C library's maths without
     its FMA and AVX variants, and torch's widest kernels asked for (which generation must
@@ -144,7 +150,7 @@ def second_kernel_path():
     try:
         from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
     except ImportError:   # NumPy 1.x
-        from numpy.core._multiarray_umath import __cpu_dispatch__, __cpu_features__
+        from numpy.core._multiarray_umath import __cpu_dispatch__, __cpu_features__  # type: ignore[no-redef]
     x86 = exact_by_default()
     return {"NPY_DISABLE_CPU_FEATURES": " ".join(f for f in __cpu_dispatch__
                                                  if __cpu_features__.get(f)),
@@ -153,7 +159,7 @@ def second_kernel_path():
             "ATEN_CPU_CAPABILITY": "avx512" if x86 else "sve256"}
 
 
-def cases_from_rows(rotate=False):
+def cases_from_rows(rotate: bool = False) -> list[Case]:
     """The cases of ``assignment/cases.py`` with their seeds: a public case's derived from its
     id; a hidden case's the one stored with the hidden references, or a fresh random one
     (for a new case, or for every hidden case with ``rotate``)."""
@@ -171,7 +177,7 @@ def cases_from_rows(rotate=False):
     return made
 
 
-def torch_problems(torch):
+def torch_problems(torch: ModuleType) -> list[str]:
     """Where the rubric (from ``assignment/spec.py``) disagrees with torch: a class that does
     not exist, a hyperparameter torch does not take or whose default differs."""
     problems = []
@@ -192,7 +198,7 @@ def torch_problems(torch):
     return problems
 
 
-def state_problems(case, trace):
+def state_problems(case: Case, trace: dict[str, np.ndarray]) -> list[str]:
     """State entries torch keeps for ``case`` that the spec does not list, or lists with
     another shape."""
     state = cases.OPTIMIZERS[case.optimizer]["state"]
@@ -208,14 +214,15 @@ def state_problems(case, trace):
     return problems
 
 
-def generate(kernels=KERNELS, rotate=False):
+def generate(kernels: dict[str, str] = KERNELS, rotate: bool = False) -> tuple[dict, dict]:
     """All references in memory: ({public: (arrays, meta)}, provenance)."""
     torch = import_torch(kernels)
     torch.use_deterministic_algorithms(True)
     # float64 throughout, scalar state included (NAdam's mu_product is float32 otherwise)
     torch.set_default_dtype(torch.float64)
     problems = torch_problems(torch)
-    files = {True: ({}, {"cases": []}), False: ({}, {"cases": []})}
+    files: dict[bool, tuple[dict, dict]] = {True: ({}, {"cases": []}),
+                                            False: ({}, {"cases": []})}
     for case in [] if problems else cases_from_rows(rotate):
         inputs = make_inputs(case, torch)
         arrays, meta = files[case.public]
@@ -254,7 +261,7 @@ REPRODUCTION = (
     "(`python -m toolkit references --check` prints the largest difference).")
 
 
-def write(rotate=False):
+def write(rotate: bool = False) -> dict[str, int]:
     """Generate every reference and variant trajectory, and store them all only if nothing
     is refused; {file name: number of arrays}."""
     files, provenance = generate(rotate=rotate)
@@ -271,14 +278,14 @@ def write(rotate=False):
         *((VARIANT_FILES[p], a) for p, (a, _) in variant_files.items()))}
 
 
-def up_to_date():
+def up_to_date() -> bool:
     """Whether the stored references were made from the sources as they are now."""
     return PROVENANCE.exists() and all(path.exists() for path in (
         *references.FILES.values(), *VARIANT_FILES.values())) and json.loads(
         PROVENANCE.read_text()).get("sources") == sources_digest()
 
 
-def sources_digest():
+def sources_digest() -> str:
     """sha256 of every file a reference or variant trajectory depends on."""
     digest = hashlib.sha256()
     for path in SOURCES:
@@ -286,7 +293,7 @@ def sources_digest():
     return digest.hexdigest()
 
 
-def check(reproduction):
+def check(reproduction: Reproduction) -> Reproduction:
     """Regenerate in memory (with the stored seeds) and compare with what is stored, into
     ``reproduction``."""
     files, provenance = generate()
@@ -327,7 +334,8 @@ class Reproduction:
     worst_ulps: float = 0.0
     worst_key: str = ""
 
-    def compare(self, path, fresh, exact=None):
+    def compare(self, path: Path, fresh: dict[str, np.ndarray],
+                exact: bool | None = None) -> None:
         """Compare ``fresh`` with ``path``'s arrays: bit for bit if ``exact`` (default: the
         reproduction's), else within REPRODUCTION_BOUND."""
         limit = 0.0 if (self.exact if exact is None else exact) else REPRODUCTION_BOUND
@@ -361,10 +369,10 @@ class Reproduction:
             self.worst_ulps = max(self.worst_ulps, float(np.max(diff / np.spacing(np.abs(a)))))
 
     @property
-    def ok(self):
+    def ok(self) -> bool:
         return not self.problems and not self.over
 
-    def summary(self):
+    def summary(self) -> str:
         notes = "".join(f" ({note})" for note in self.notes)
         if not self.differing:
             return f"all {self.values} values identical bit for bit{notes}"

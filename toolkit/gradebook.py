@@ -13,6 +13,9 @@ a gradebook Canvas imports.
   student id (SIS User ID), and lists whoever it could not match, on either side.
 """
 
+
+from __future__ import annotations
+
 import csv
 import json
 import shutil
@@ -25,7 +28,7 @@ from autograder.written import answers, page
 IDENTITY = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 
 
-def keep_history(out):
+def keep_history(out: Path) -> Path | None:
     """A dated copy of the current grade book and results; its folder (None if there is
     nothing to keep)."""
     out = Path(out)
@@ -44,7 +47,7 @@ def _tests(data):
     return {t["name"]: t["score"] for t in data.get("tests", [])}
 
 
-def write_regrade_diff(out, before):
+def write_regrade_diff(out: Path, before: Path) -> list:
     """``regrade-<time>.md`` comparing ``before`` (a ``keep_history`` folder) with the
     results now; the students whose score changed, as (key, old, new, [why])."""
     out, before = Path(out), Path(before)
@@ -87,13 +90,14 @@ def _roster(path):
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def spreadsheet_cell(value):
+def spreadsheet_cell(value: object) -> object:
     """``value`` as a CSV cell no spreadsheet evaluates: numbers as they are, text that
     starts like a formula behind an apostrophe (OWASP's advice against CSV injection)."""
     return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
 
 
-def write_canvas(out, rows, roster_path, column, points):
+def write_canvas(out: Path, rows: list[dict], roster_path: str | Path, column: str,
+                 points: float) -> tuple[list, list]:
     """``canvas.csv`` for the roster's students, ``column`` holding each one's final score
     (blank where nobody matched); (graded students not in the roster, roster students with
     no submission), also written to ``canvas-unmatched.txt``."""
@@ -127,10 +131,10 @@ def write_canvas(out, rows, roster_path, column, points):
     return unmatched, absent
 
 
-def write_written(out, entries, manual):
+def write_written(out: Path, entries: list, manual: list[dict]) -> list[Path]:
     """``written/<question>.html`` for each written question: each student's answer (and
     figure), by student key; the pages written."""
-    per_question = {q["name"]: [] for q in manual}
+    per_question: dict[str, list] = {q["name"]: [] for q in manual}
     for entry in entries:
         try:
             nb = read_notebook(entry.path) if entry.path else None

@@ -11,6 +11,9 @@ lab share at most 51 % pairwise, a renamed and reordered copy 98 % with its orig
 (``tests/test_similarity.py``). A score is a reason to look, not a verdict.
 """
 
+
+from __future__ import annotations
+
 import html
 import io
 import itertools
@@ -32,7 +35,7 @@ def _fingerprint(code, boilerplate=()):
                            language="python", fp=io.StringIO(code))
 
 
-def kept_code(entries):
+def kept_code(entries: list) -> dict[str, str]:
     """{student key: the code the grader keeps from their submission} (unreadable ones are
     left out)."""
     codes = {}
@@ -44,7 +47,8 @@ def kept_code(entries):
     return {key: code for key, code in codes.items() if code.strip()}
 
 
-def pairs(codes, template=TEMPLATE):
+def pairs(codes: dict[str, str],
+          template: Path = TEMPLATE) -> list[tuple[float, str, str, tuple]]:
     """[(score, key a, key b, (slices in a, slices in b))], most similar first."""
     from copydetect import compare_files
 
@@ -65,7 +69,7 @@ def _marked(code, slices):
     return html.escape(text).replace("\x00", "<mark>").replace("\x01", "</mark>")
 
 
-def write(out, entries, threshold=THRESHOLD):
+def write(out: Path, entries: list, threshold: float = THRESHOLD) -> list:
     """Write ``similarity.md`` and ``similarity.html`` into ``out``; the pairs reported."""
     out = Path(out)
     codes = kept_code(entries)

@@ -11,15 +11,20 @@ a failing student's trajectory with those (``autograder/diagnose.py``), so neith
 grading image nor the student engine holds any of this code.
 """
 
+
+from __future__ import annotations
+
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from assignment.misconceptions import CATALOG
 from assignment.models import MODELS
 from autograder import references
-from autograder.cases import OPTIMIZERS, from_definition
+from autograder.cases import OPTIMIZERS, Case, from_definition
 from autograder.child.main import run_case, unpack_inputs
 from autograder.diagnose import VARIANT_FILES, same_trajectory
 from autograder.execute import plan_for
@@ -31,14 +36,15 @@ class Refused(Exception):
     """What ``make references`` will not store, one problem per line."""
 
 
-def answer_key():
+def answer_key() -> dict:
     """The answer key's namespace (its step functions)."""
     namespace = {"__name__": "answer_key"}
     exec(compile(ANSWER_KEY.read_text(), str(ANSWER_KEY), "exec"), namespace)
     return namespace
 
 
-def trajectory(step, case, inputs, state_keys):
+def trajectory(step: Callable, case: Case, inputs: dict,
+               state_keys: dict) -> dict[str, np.ndarray] | None:
     """The trajectory (path -> array) ``step`` (a step function, or a model class: a fresh
     instance per case) produces on ``case``, or None if it fails. A model is called with
     every hyperparameter (torch's defaults filled in) and told the optimizer step."""
@@ -59,7 +65,7 @@ def trajectory(step, case, inputs, state_keys):
     return {key: np.stack(values) for key, values in trace.items()}
 
 
-def stored():
+def stored() -> dict:
     """The stored references: {public: (arrays, meta)}."""
     return {public: (references.read_packed(path), references.read_meta(path))
             for public, path in references.FILES.items() if path.exists()}
@@ -77,7 +83,7 @@ def _runs(files):
                    {p: spec["keys"] for p, spec in plan.items()}, expected)
 
 
-def generate_variants(files):
+def generate_variants(files: dict) -> dict:
     """Every variant's trajectory on every case of ``files``' (see ``_runs``) of its
     optimizer, where it differs from torch's: {public: ({"<case>/<id>/<n>/<path>": array},
     {"labels": {"<id>/<n>": what a fixed-value variant computes with}})}.
@@ -121,7 +127,7 @@ def generate_variants(files):
     return files
 
 
-def check_variants(reproduction):
+def check_variants(reproduction: Any) -> Any:
     """Compare the stored variant trajectories with ones computed afresh from the stored
     references, into ``reproduction`` (a ``generate.Reproduction``)."""
     for public, (fresh, meta) in generate_variants(stored()).items():

@@ -15,6 +15,9 @@ Layers, strongest first (each function returns None when its layer holds, else w
   scratch folder, and (ABI 6+) send no signal and reach no abstract Unix socket outside.
 """
 
+
+from __future__ import annotations
+
 import ctypes
 import errno
 import os
@@ -45,14 +48,14 @@ def _call(result, what):
         raise OSError(code, f"{what}: {os.strerror(code)}")
 
 
-def readable_paths():
+def readable_paths() -> list[str]:
     """What a child may read, from what this process (the zygote) has loaded: the standard
     library, NumPy's folders, pyseccomp, every shared library mapped now (the C library,
     OpenBLAS, libpython) and the system's library folders that hold them. A student's
     ``import`` of anything else finds nothing."""
     stdlib = sysconfig.get_path("stdlib")
-    paths = {stdlib, *import_paths()[1:2]}
-    numpy = os.path.dirname(sys.modules["numpy"].__file__)
+    paths: set[str] = {stdlib, *import_paths()[1:2]}
+    numpy = os.path.dirname(sys.modules["numpy"].__file__ or "")
     paths.update(p for p in (numpy, numpy + ".libs") if os.path.isdir(p))
     if os.path.islink(numpy):   # a fresh interpreter's folder of links: the links too
         paths.add(os.path.dirname(numpy))
@@ -76,16 +79,16 @@ def readable_paths():
     return [p for p in resolved if not any(p.startswith(q + "/") for q in resolved)]
 
 
-def import_paths():
+def import_paths() -> list[str]:
     """``sys.path`` for a child: the standard library, its extension modules, and the
     folder NumPy sits in."""
-    numpy = os.path.dirname(os.path.dirname(sys.modules["numpy"].__file__))
+    numpy = os.path.dirname(os.path.dirname(sys.modules["numpy"].__file__ or ""))
     dynload = os.path.dirname(getattr(sys.modules.get("math"), "__file__", "") or "") \
         or os.path.join(sysconfig.get_path("stdlib"), "lib-dynload")
     return [sysconfig.get_path("stdlib"), dynload, numpy]
 
 
-def unshare_all():
+def unshare_all() -> str | None:
     if not sys.platform.startswith("linux"):
         return "no Linux namespaces on this system"
     if platform.machine() not in SYS_PIVOT_ROOT:     # its own root could not be made
@@ -111,7 +114,7 @@ def _make(path, folder):
             os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o644))
 
 
-def build_root(mountpoint, readable, scratch_bytes):
+def build_root(mountpoint: str, readable: list[str], scratch_bytes: int) -> None:
     """In new namespaces, as root and PID 1: make the child's root (see the module's doc)
     at ``mountpoint`` and move into it; the machine's root is detached."""
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
@@ -144,11 +147,11 @@ def build_root(mountpoint, readable, scratch_bytes):
     _libc.sethostname(b"sandbox", 7)
 
 
-def become_subreaper():
+def become_subreaper() -> None:
     _libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 
 
-def no_new_privs():
+def no_new_privs() -> None:
     _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
 
 
@@ -169,7 +172,7 @@ NET_ALL = 3                          # bind_tcp, connect_tcp
 SCOPE_ALL = 3                        # abstract unix sockets, signals
 
 
-def landlock(readable, writable):
+def landlock(readable: list[str], writable: list[str]) -> str | None:
     """Restrict this process and its descendants to reading ``readable`` and reading and
     writing ``writable`` (paths); no TCP (ABI 4+), no signals or abstract Unix sockets
     beyond its own domain (ABI 6+). None if it holds, else why not."""
@@ -208,7 +211,7 @@ def landlock(readable, writable):
     return None
 
 
-def drop_privileges(uid, gid):
+def drop_privileges(uid: int, gid: int) -> None:
     os.setgroups([])
     os.setgid(gid)
     os.setuid(uid)

@@ -12,6 +12,9 @@
   ``socket.socket`` then says why in plain words.
 """
 
+
+from __future__ import annotations
+
 import ctypes
 import errno
 import socket
@@ -27,20 +30,20 @@ MESSAGE = ("importing {name} is not allowed while grading: the lab is to impleme
 
 class BlockedImportFinder:
     @staticmethod
-    def find_spec(name, path=None, target=None):
+    def find_spec(name: str, path: object = None, target: object = None) -> None:
         if name.partition(".")[0] in BLOCKED:
             raise ImportError(MESSAGE.format(name=name.partition(".")[0]), name=name)
         return None
 
 
-def block_imports():
+def block_imports() -> None:
     sys.meta_path.insert(0, BlockedImportFinder())
 
 
 PR_SET_DUMPABLE = 4
 
 
-def private_memory():
+def private_memory() -> bool:
     """True if this process's memory is now closed to other processes of its user."""
     if not sys.platform.startswith("linux"):
         return False
@@ -54,7 +57,7 @@ IPC_CALLS = ("shmget", "msgget", "semget", "mq_open")
 NETWORK_MESSAGE = "network access is blocked while grading: the lab needs none"
 
 
-def no_network():
+def no_network() -> str | None:
     """Install the filter; None if it is in place, else why not (for the instructor)."""
     try:
         import pyseccomp
@@ -77,5 +80,5 @@ def no_network():
                 raise PermissionError(errno.EACCES, NETWORK_MESSAGE)
             super().__init__(family, *args, **kwargs)
 
-    socket.socket = BlockedSocket
+    socket.socket = BlockedSocket  # type: ignore[misc]
     return None

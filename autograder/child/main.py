@@ -8,6 +8,8 @@ goes to the original stdout: the trajectory it recorded, and the first error, if
 any. The submission's own prints go to stderr.
 """
 
+
+from __future__ import annotations
 import __future__
 
 import ast
@@ -15,6 +17,9 @@ import builtins
 import os
 import sys
 import traceback
+from collections.abc import Callable, Iterable
+from types import CodeType, TracebackType
+from typing import Any
 
 import numpy as np
 
@@ -34,10 +39,11 @@ class StepError(Exception):
         self.info = {"kind": kind, **info}
 
 
-def submission_frames(tb, lines):
+def submission_frames(tb: TracebackType | None, lines: list[str]) -> list[tuple[int, str, str]]:
     """The submission's own traceback frames: [(line, function, text)]."""
-    return [(f.lineno, f.name, lines[f.lineno - 1].strip() if 0 < f.lineno <= len(lines) else "")
-            for f in traceback.extract_tb(tb) if f.filename == FILENAME]
+    return [(n, f.name, lines[n - 1].strip() if 0 < n <= len(lines) else "")
+            for f in traceback.extract_tb(tb) if f.filename == FILENAME
+            for n in [f.lineno or 0]]
 
 
 class Program:
@@ -57,7 +63,7 @@ class Program:
         self.missing = set()   # statements that failed on a module not found: fail again
 
     @staticmethod
-    def compiled(node, flags):
+    def compiled(node: ast.stmt, flags: int) -> CodeType | BaseException:
         """The statement's code, or the error compiling it raised (what parses may still not
         compile: `break` outside a loop, an unknown `__future__` feature): it is raised at
         each load, as a statement that fails to run."""
@@ -67,7 +73,7 @@ class Program:
         except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
             return exc
 
-    def load(self):
+    def load(self) -> tuple[dict, list[dict]]:
         """Execute the statements one by one into a fresh namespace: (namespace, warnings).
         A one-name import of a module not found is skipped at later loads: it binds nothing
         and would fail the same way."""
@@ -88,13 +94,13 @@ class Program:
                 warnings.append(self.warning(node, exc))
         return namespace, warnings
 
-    def warning(self, node, exc):
+    def warning(self, node: ast.stmt, exc: BaseException) -> dict:
         return {"line": node.lineno, "type": type(exc).__name__, "message": str(exc)[:300],
                 "frames": submission_frames(exc.__traceback__, self.lines),
                 "import": isinstance(node, (ast.Import, ast.ImportFrom))}
 
 
-def as_float64(value, what, kinds=""):
+def as_float64(value: object, what: str, kinds: str = "") -> np.ndarray:
     """``value`` as a float64 array; its dtype must be float64 or of one of ``kinds``."""
     try:
         array = np.asarray(value)
@@ -105,7 +111,9 @@ def as_float64(value, what, kinds=""):
     return np.array(array, dtype=np.float64, order="C")
 
 
-def run_case(fn, case, inputs, lines, before_step=None):
+def run_case(fn: Callable, case: dict, inputs: dict, lines: list[str],
+             before_step: Callable[[int, dict], None] | None = None,
+             ) -> tuple[dict[str, list[np.ndarray]], int, dict | None]:
     """Drive ``fn`` over one case; returns (trajectory arrays, steps completed, error).
 
     ``before_step(t, trace)``, if given, is called before each step with the trajectory so
@@ -116,9 +124,9 @@ def run_case(fn, case, inputs, lines, before_step=None):
     config = {k: tuple(v) if isinstance(v, list) else v for k, v in case["config"].items()}
     keys = {name: {k: tuple(shape) for k, shape in state_keys.items()}
             for name, state_keys in case["state_keys"].items()}
-    states = {name: {} for name in params}
+    states: dict[str, dict] = {name: {} for name in params}
     updated = {name: False for name in params}
-    trace = {}
+    trace: dict[str, list[np.ndarray]] = {}
     for t in range(case["steps"]):
         if before_step:
             before_step(t, trace)
@@ -137,7 +145,8 @@ def run_case(fn, case, inputs, lines, before_step=None):
     return trace, case["steps"], None
 
 
-def step_param(fn, param, grad, state, *, config, name, lines):
+def step_param(fn: Callable, param: np.ndarray, grad: np.ndarray, state: dict, *,
+               config: dict, name: str, lines: list[str]) -> np.ndarray:
     grad_seen = np.array(grad, dtype=np.float64, order="C")
     grad_copy = grad_seen.copy()
     try:
@@ -157,7 +166,8 @@ def step_param(fn, param, grad, state, *, config, name, lines):
     return result
 
 
-def record(trace, name, param, state, updated, keys):
+def record(trace: dict[str, list[np.ndarray]], name: str, param: np.ndarray, state: dict,
+           updated: bool, keys: dict[str, tuple[int, ...]]) -> None:
     """Append the parameter and each state entry torch keeps (``keys``: {key: shape}) to the
     trajectory; NaN for the state of a parameter not updated yet."""
     trace.setdefault(f"param/{name}", []).append(param.copy())
@@ -174,7 +184,7 @@ def record(trace, name, param, state, updated, keys):
         trace.setdefault(f"state/{name}/{key}", []).append(value)
 
 
-def answer_value(value):
+def answer_value(value: Any) -> float | str:
     """A concept answer as plain data: a float if it is a real number, else its repr."""
     try:
         if not isinstance(value, (bool, complex, str)):
@@ -187,10 +197,10 @@ def answer_value(value):
         return f"<{type(value).__name__}>"
 
 
-def unpack_inputs(inputs):
+def unpack_inputs(inputs: dict[str, np.ndarray]) -> dict:
     """{"init": {param: ...}, "mask": {...}, "data": {...}, "lrs": ...} from the flat
     ``{"init/<param>": ..., "lrs": ...}`` of one case."""
-    unpacked = {"init": {}, "mask": {}, "data": {}}
+    unpacked: dict[str, Any] = {"init": {}, "mask": {}, "data": {}}
     for key, value in inputs.items():
         part, _, rest = key.partition("/")
         if part == "lrs":
@@ -204,7 +214,7 @@ LIMITS = {"cpu_seconds": "RLIMIT_CPU", "address_space": "RLIMIT_AS",
           "file_size": "RLIMIT_FSIZE", "processes": "RLIMIT_NPROC", "open_files": "RLIMIT_NOFILE"}
 
 
-def apply_limits(limits):
+def apply_limits(limits: dict[str, int]) -> list[str]:
     """Lower soft and hard limits together: the submission cannot raise them again. Where
     the platform has no such limit or refuses it (Windows has no ``resource``; macOS
     refuses RLIMIT_AS), it is skipped: the names of those skipped."""
@@ -221,7 +231,7 @@ def apply_limits(limits):
     return skipped
 
 
-def main(layers=(), network_filter=True):
+def main(layers: Iterable[str] = (), network_filter: bool = True) -> None:
     """The child's side of the conversation: a ready frame once Python and NumPy are up (the
     parent's proof that the sandbox works, before any submission code exists here; with
     ``layers``, what of the isolation did not hold, and the network filter's word); then
@@ -251,8 +261,10 @@ def main(layers=(), network_filter=True):
         _, inputs = wire.read_frame(stdin)
         namespace, _ = program.load()   # every case starts from a fresh load
         fn = namespace.get(case["function"])
+        error: dict | None
         if not callable(fn):
-            trace, done, error = {}, 0, {"kind": "missing-function", "step": 1, "param": None}
+            trace: dict[str, list[np.ndarray]] = {}
+            done, error = 0, {"kind": "missing-function", "step": 1, "param": None}
         else:
             trace, done, error = run_case(fn, case, unpack_inputs(inputs), program.lines)
         del inputs, namespace, fn

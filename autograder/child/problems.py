@@ -17,6 +17,9 @@ reduction whose order NumPy may choose, and no transcendental function (NumPy's 
 the MLP's activation s(z) = z / sqrt(1 + z^2) rather than tanh.
 """
 
+
+from __future__ import annotations
+
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -37,18 +40,18 @@ class Problem:
     skips: dict = field(default_factory=dict)
 
 
-def matmul(a, b):
+def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """``a @ b`` summed over the shared axis in index order, from elementwise products."""
     return sum(np.multiply.outer(a[..., k], b[k]) for k in range(len(b)))
 
 
-def activation(z):
+def activation(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """s(z) = z / sqrt(1 + z^2) and its derivative s'(z) = (1 + z^2)^(-3/2)."""
     r = 1 / np.sqrt(1 + z * z)
     return z * r, r * r * r
 
 
-def rotated_diagonal(direction, eigenvalues):
+def rotated_diagonal(direction: np.ndarray, eigenvalues: tuple[float, float]) -> np.ndarray:
     """R diag(eigenvalues) R^T for the 2-D rotation R taking the x axis to ``direction``,
     written out entry by entry (exactly rounded operations only)."""
     x, y = direction
@@ -120,7 +123,8 @@ PROBLEMS = {
 PARAM_SHAPES = {name: p.shapes for name, p in PROBLEMS.items()}
 
 
-def gradients(problem, params, data, step):
+def gradients(problem: str, params: dict[str, np.ndarray], data: dict[str, np.ndarray],
+              step: int) -> dict[str, np.ndarray]:
     """Gradients of every parameter of ``problem`` at ``params`` (step counts from 0)."""
     if problem not in PROBLEMS:
         raise ValueError(f"unknown problem {problem!r}")

@@ -11,9 +11,14 @@ range: no archive, no object arrays, no code. On a stream, frames follow each ot
 a child killed mid-way still leaves every complete frame readable.
 """
 
+
+from __future__ import annotations
+
 import json
 import math
 import struct
+from collections.abc import Mapping
+from typing import BinaryIO
 
 import numpy as np
 
@@ -27,7 +32,7 @@ CHILD_ARRAYS = 256
 CHILD_FRAMES = 1024
 
 
-def encode(meta, arrays=None):
+def encode(meta: dict, arrays: Mapping[str, np.ndarray] | None = None) -> bytes:
     entries, chunks = [], []
     for name, value in (arrays or {}).items():
         value = np.asarray(value)
@@ -42,7 +47,8 @@ def encode(meta, arrays=None):
     return b"".join([_LENGTH.pack(length), _HEADER.pack(len(header)), header, body])
 
 
-def decode(data, max_header=None, max_arrays=None):
+def decode(data: bytes | memoryview, max_header: int | None = None,
+           max_arrays: int | None = None) -> tuple[dict, dict[str, np.ndarray]]:
     """(meta, arrays) of one frame's payload (without its length prefix); ValueError if
     it is not a well-formed frame, or (where given) its header has more than
     ``max_header`` bytes or lists more than ``max_arrays`` arrays: both are checked before
@@ -71,7 +77,7 @@ def decode(data, max_header=None, max_arrays=None):
     return header["meta"], arrays
 
 
-def payloads(stream):
+def payloads(stream: bytes) -> list[memoryview]:
     """The payloads of the complete frames in a byte stream, in order, undecoded; a
     truncated tail is dropped."""
     reader = FrameReader(len(stream))
@@ -79,12 +85,12 @@ def payloads(stream):
     return reader.payloads()
 
 
-def split_frames(stream):
+def split_frames(stream: bytes) -> list[tuple[dict, dict[str, np.ndarray]]]:
     """The complete frames in a byte stream, decoded; a truncated tail is dropped."""
     return [decode(payload) for payload in payloads(stream)]
 
 
-def read_frame(stream):
+def read_frame(stream: BinaryIO) -> tuple[dict, dict[str, np.ndarray]]:
     """(meta, arrays) of the next frame on a binary stream (blocking); EOFError at its end."""
     prefix = stream.read(_LENGTH.size)
     if len(prefix) < _LENGTH.size:
@@ -104,11 +110,11 @@ class FrameReader:
         self.data, self.limit, self.ends, self.max_frames = bytearray(), limit, [], max_frames
 
     @property
-    def full(self):
+    def full(self) -> bool:
         return len(self.data) >= self.limit or (
             self.max_frames is not None and len(self.ends) >= self.max_frames)
 
-    def feed(self, chunk):
+    def feed(self, chunk: bytes) -> None:
         self.data += chunk[:max(self.limit - len(self.data), 0)]
         start = self.ends[-1] if self.ends else 0
         while start + _LENGTH.size <= len(self.data) and (
@@ -119,7 +125,7 @@ class FrameReader:
             start += _LENGTH.size + length
             self.ends.append(start)
 
-    def payloads(self):
+    def payloads(self) -> list[memoryview]:
         """The complete frames so far, undecoded, in order."""
         view, starts = memoryview(bytes(self.data)), [0] + self.ends[:-1]
         return [view[s + _LENGTH.size:e] for s, e in zip(starts, self.ends)]

@@ -12,6 +12,9 @@ builds its root, drops to the sandbox user, applies Landlock where there are no
 namespaces, then runs ``main.main`` (its seccomp filter, limits, and only then the code).
 """
 
+
+from __future__ import annotations
+
 import contextlib
 import json
 import os
@@ -28,7 +31,7 @@ SPEC_BYTES = 1 << 16
 CLEAN_SECONDS = 10.0
 
 
-def forget_the_grader():
+def forget_the_grader() -> None:
     """Drop what a zygote forked from the grader still holds of it: its modules (code, no
     data: the zygote is made before anything is read) and its command line. (Its file
     descriptors were closed by the fork, ``launch.Zygote.fork``.)"""
@@ -38,7 +41,7 @@ def forget_the_grader():
     sys.argv = ["sandbox"]
 
 
-def serve(sock):
+def serve(sock: socket.socket) -> None:
     """Fork a warden per request until the grader closes its end of ``sock``; reap each
     warden as it ends (a SIGCHLD wakes the loop)."""
     readable, paths = confine.readable_paths(), confine.import_paths()
@@ -47,7 +50,8 @@ def serve(sock):
     signal.set_wakeup_fd(woken)
     signal.signal(signal.SIGCHLD, lambda *_: None)
     while True:
-        ready = select.select([sock, wake], [], [])[0]
+        watched: list = [sock, wake]
+        ready = select.select(watched, [], [])[0]
         if wake in ready:
             os.read(wake, 512)
             _reap()
@@ -211,7 +215,7 @@ def _clean(spec):
             os.rmdir(folder)
 
 
-def serve_fd(fd):
+def serve_fd(fd: int) -> None:
     """The entry point of a zygote started as a fresh interpreter, its socket on ``fd``."""
     import numpy  # noqa: F401 - what every child needs, loaded once
 
