@@ -101,8 +101,9 @@ OPTIMIZERS = {
 QUESTIONS = {
     "max_stable_lr": dict(points=3, title="largest stable learning rate (Experiment A)",
                           answer="2 / 25", rtol=1e-6),
-    "chosen_lr": dict(points=2, title="a learning rate reaching f < 0.01 in 50 steps "
-                                      "(Experiment A)", answer="0.065", accept=(0.052, 0.077)),
+    "chosen_lr": dict(points=2, title="a learning rate reaching f < 0.01 in 100 steps on a "
+                                      "ravine of condition 50 (Experiment A)", answer="0.035",
+                      accept=(0.027, 0.039)),
     "adam_first_step": dict(points=3, title="Adam's first step on a tiny gradient "
                                             "(Experiment D)",
                             answer="0.01 * 1e-9 / (1e-9 + 1e-8)", rtol=1e-3),
@@ -123,20 +124,26 @@ MANUAL = {
                "minimum sooner or later? Write your prediction in the answer cell below, then "
                "run the cell and say, in two or three sentences, whether you were right and "
                "why.",
-        answer="Momentum zig-zags less and arrives in fewer than half the steps. Across the "
-               "ravine the gradient changes sign every step, so successive gradients cancel "
-               "in the velocity; along it they point the same way and add up, so the step "
-               "along the ravine grows to about lr / (1 - momentum)."),
+        answer="Momentum crosses the valley floor less often (about half its steps, where "
+               "gradient descent crosses on every one), though its first swings are as wide, "
+               "and it arrives in fewer than half the steps. Across the ravine the gradient "
+               "changes sign every step, so successive gradients cancel in the velocity; "
+               "along it they point the same way and add up, so the step along the ravine "
+               "grows towards lr / (1 - momentum)."),
     "written_generalisation": dict(
         points=5, title="train vs. test loss (Experiment E)", figure="E",
-        prompt="**Question 2 (written, graded by your instructor).** In Experiment E, compare "
-               "the train and test losses of SGD with momentum and of Adam. What does the gap "
-               "tell you, and what would you try to reduce it?",
-        answer="Adam drives the training loss lower, and its test loss ends further above it: "
-               "it fits the training points more closely, partly their noise. Fewer epochs "
-               "(early stopping on a validation set), weight decay (AdamW) or a smaller "
-               "network would narrow the gap; here the test loss itself is worse only about "
-               "as often as not."),
+        prompt="**Question 2 (written, graded by your instructor).** In the figure above, "
+               "compare the train and test losses of SGD with momentum and of Adam, each at "
+               "its best learning rate. What does the gap between them tell you, what happens "
+               "to the test loss as training goes on, and what would you try to reduce the "
+               "gap?",
+        answer="Both fit the training points far better than the test points: the test loss "
+               "reaches its lowest point, then climbs again, well above the training loss, as "
+               "the network fits the noise in the 200 training points. Adam usually drives the "
+               "training loss lower; which of the two ends with the lower test loss changes "
+               "from one initialisation to the next. Stopping at the lowest "
+               "validation loss (early stopping), weight decay (AdamW), more data or a "
+               "smaller network would narrow the gap."),
 }
 
 TITLE = "Experiment with Different Optimizers"

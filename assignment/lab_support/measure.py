@@ -1,6 +1,6 @@
 """The experiments' measurements, shared by the notebook and the tests that check every claim
-its text makes (``tests/test_experiments.py``, with the answer key, over 20 seeds or more).
-Each function takes the student's step function(s) and a seed, and returns plain numbers."""
+its text makes (``tests/system/test_experiments.py``, with the answer key, over 20 seeds or
+more). Each function takes the student's step function(s) and returns plain numbers."""
 
 import numpy as np
 
@@ -61,6 +61,46 @@ def minibatch_run(step, seed, batch, epochs, lr=0.02):
             w = step(w, A[idx].T @ residual / len(idx), state, lr=lr)
             full_loss.append(0.5 * np.mean((A @ w - b) ** 2))
     return np.array(batch_loss), np.array(full_loss), batch * np.arange(1, len(full_loss) + 1)
+
+
+def excess_loss(seed, loss):
+    """How far a least-squares loss is above the problem's minimum."""
+    A, b = regression(seed)
+    w = np.linalg.lstsq(A, b, rcond=None)[0]
+    return loss - 0.5 * np.mean((A @ w - b) ** 2)
+
+
+def best_over(lrs, final):
+    """(the learning rate of ``lrs`` with the lowest ``final(lr)``, that value): a sweep's
+    best, a diverging run (not finite) counting as worst."""
+    values = [final(lr) for lr in lrs]
+    values = [v if np.isfinite(v) else np.inf for v in values]
+    i = int(np.argmin(values))
+    return float(lrs[i]), values[i]
+
+
+def best_minibatch(step, seed, batch, epochs, lrs):
+    """(best learning rate, excess loss there) of least squares after ``epochs`` passes on
+    minibatches of ``batch``, over the learning rates ``lrs``."""
+    return best_over(lrs, lambda lr: excess_loss(
+        seed, minibatch_run(step, seed, batch=batch, epochs=epochs, lr=lr)[1][-1]))
+
+
+def steps_to_converge(step, condition, x0, target=1e-6, limit=20000, **hyper):
+    """Steps until f stays below ``target`` on the ravine of that condition number (None if
+    not within ``limit``)."""
+    f, grad = ravine(condition)
+    with np.errstate(all="ignore"):
+        return steps_to(f(run_optimizer(step, grad, x0, limit, **hyper)), target)
+
+
+def tuned(condition):
+    """The best constant settings for a quadratic with curvatures 1 and ``condition``:
+    gradient descent's lr 2 / (1 + k), and heavy-ball momentum's (lr, momentum)
+    4 / (1 + sqrt k)^2 and ((sqrt k - 1) / (sqrt k + 1))^2."""
+    root = np.sqrt(condition)
+    return {"gd": {"lr": 2 / (1 + condition)},
+            "momentum": {"lr": 4 / (1 + root) ** 2, "momentum": ((root - 1) / (root + 1)) ** 2}}
 
 
 def rises(values):
