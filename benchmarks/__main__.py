@@ -22,7 +22,7 @@ from benchmarks.figures import ROOT, shown
 RESULTS = ROOT / "benchmarks" / "results.json"
 PAGE = ROOT / "docs" / "performance.md"
 BEGIN, END = "<!-- figures: make bench writes this table -->", "<!-- end of figures -->"
-BENCHMARKS = ["latency", "layers", "otter", "throughput", "footprint", "step_speed",
+BENCHMARKS = ["latency", "layers", "otter", "throughput", "shards", "footprint", "step_speed",
               "notebook", "kernel_paths"]
 
 

@@ -1,5 +1,6 @@
-"""The instructor's command line: ``python -m toolkit build|references|batch|report|build-zip|
-build-prairielearn``. (Grading one submission is the engine's: ``python -m autograder``.)"""
+"""The instructor's command line: ``python -m toolkit build|references|batch|merge|report|
+build-zip|build-prairielearn``. (Grading one submission is the engine's: ``python -m
+autograder``.)"""
 
 
 from __future__ import annotations
@@ -68,15 +69,47 @@ def cmd_batch(args: argparse.Namespace) -> int:
     from autograder.errors import SandboxBroken
 
     from .batch import run
+    from .shards import ShardError, from_environment, parse
 
     try:
+        shard = parse(args.shard) if args.shard else None
+        if shard is None:
+            found = from_environment(os.environ, args.shards)
+            if found:
+                index, count, where = found
+                print(f"shard {index} of {count}, from {where}", file=sys.stderr)
+                shard = (index, count)
+        elif args.shards and args.shards != shard[1]:
+            raise ShardError(f"--shard {args.shard} and --shards {args.shards} disagree")
         rows = run(args.source, args.out, jobs=args.jobs, regrade=args.regrade,
-                   timeout=args.timeout, roster=args.canvas_roster, similar=args.similarity)
+                   timeout=args.timeout, roster=args.canvas_roster, similar=args.similarity,
+                   shard=shard)
     except SandboxBroken as exc:
         print(f"Nothing was graded. {exc}", file=sys.stderr)
         return 3
+    except ShardError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    if shard:
+        print(f"graded shard {shard[0]} of {shard[1]} into {args.out}/shard-{shard[0]}-of-"
+              f"{shard[1]}/: merge the set with python -m toolkit merge")
+        return 0
     print(f"graded {len(rows)} submissions: {args.out}/grades.csv, feedback/, results/, "
-          "report.html, report.md, written/ (one page per written question)")
+          "report.html, report.md, timings.csv, written/ (one page per written question)")
+    return 0
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    from .batch import merge
+    from .shards import ShardError
+
+    try:
+        rows = merge(args.shards, args.out, roster=args.canvas_roster, similar=args.similarity)
+    except ShardError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print(f"merged {len(args.shards)} shards, {len(rows)} submissions: {args.out}/grades.csv, "
+          "feedback/, results/, report.html, report.md, timings.csv, written/")
     return 0
 
 
@@ -120,7 +153,8 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("batch", help="grade a folder (or Gradescope export) of submissions")
     p.add_argument("source")
     p.add_argument("--out", required=True)
-    p.add_argument("--jobs", type=int, default=2)
+    p.add_argument("--jobs", type=int, help="worker processes (default: one per core this "
+                   "process may run on)")
     p.add_argument("--regrade", action="store_true", help="grade again what is already "
                    "graded, keeping the previous grade book under history/ and writing what "
                    "changed to regrade-<time>.md")
@@ -129,7 +163,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--canvas-roster", metavar="CSV", help="a Canvas gradebook export: also "
                    "write canvas.csv to import, students matched by email or student id")
     p.add_argument("--timeout", type=float, help="seconds per function (default 20)")
+    p.add_argument("--shard", metavar="I/N", help="grade only shard I of N (0-based), into "
+                   "OUT/shard-I-of-N/; without it, a scheduler's array index is used when "
+                   "set (SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX, AWS_BATCH_JOB_ARRAY_INDEX)")
+    p.add_argument("--shards", type=int, metavar="N", help="how many shards, where the "
+                   "scheduler does not say (or set OLAB_SHARDS)")
     p.set_defaults(func=cmd_batch)
+    p = sub.add_parser("merge", help="the grade book of a finished set of shards")
+    p.add_argument("shards", nargs="+", help="the shard folders (OUT/shard-*-of-N)")
+    p.add_argument("--out", required=True)
+    p.add_argument("--similarity", action="store_true", help="also compare every pair of "
+                   "submissions' code, across shards")
+    p.add_argument("--canvas-roster", metavar="CSV", help="a Canvas gradebook export")
+    p.set_defaults(func=cmd_merge)
     p = sub.add_parser("report", help="(re)write the class report of a batch output folder")
     p.add_argument("out")
     p.set_defaults(func=cmd_report)

@@ -38,7 +38,7 @@ from autograder.safely import find_submission, internal_error_results
 from autograder.sandbox import TIMEOUT_PER_SUBMISSION, Sandbox
 from autograder.score import QUESTIONS, load_rubric
 
-from . import gradebook
+from . import gradebook, shards
 
 PACKAGE_PARENT = Path(__file__).resolve().parents[1]
 
@@ -188,36 +188,56 @@ def _pool(jobs):
     return workers
 
 
-def run(source: str | Path, out: str | Path, jobs: int = 2, regrade: bool = False,
+def run(source: str | Path, out: str | Path, jobs: int | None = None, regrade: bool = False,
         timeout: float | None = None, show_progress: bool = True,
-        roster: str | Path | None = None, similar: bool = False) -> list[dict]:
+        roster: str | Path | None = None, similar: bool = False,
+        shard: tuple[int, int] | None = None) -> list[dict]:
     """Grade every submission in ``source`` into ``out``; returns the grade-book rows. With
     ``regrade``, the previous grade book is kept under ``history/`` and what changed is
     written to ``regrade-<time>.md``; with ``roster`` (a Canvas gradebook export),
     ``canvas.csv`` is written too (``gradebook.py``); with ``similar``, the pairs of
-    submissions that share code (``similarity.py``). Raises SandboxBroken, before grading
-    anyone, if the sandbox cannot run a child here. Everything written is readable by its
-    owner only (names, emails, ids, feedback)."""
+    submissions that share code (``similarity.py``). With ``shard`` (index, count), only
+    that shard's share, into ``out/shard-<index>-of-<count>/``, for ``merge`` (``shards.py``;
+    no grade book: returns []). ``jobs``: worker processes, by default one per core this
+    process may run on. Raises SandboxBroken, before grading anyone, if the sandbox cannot
+    run a child here. Everything written is readable by its owner only (names, emails, ids,
+    feedback)."""
     with Sandbox() as sandbox:
         sandbox.check()
     if os.geteuid() == 0 and Path(source).stat().st_mode & 0o007:
         print(f"warning: {source} is open to other users of this machine: keep submissions "
               "where only you can read them (chmod o-rwx), so that no submission's code can "
               "read another's.", file=sys.stderr)
+    jobs = jobs or cores()
     previous = os.umask(0o077)
     try:
-        return _run(source, Path(out), jobs, regrade, timeout, show_progress, roster, similar)
+        if shard is not None:
+            _grade_shard(source, Path(out), shard, jobs, regrade, timeout, show_progress)
+            return []
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        out.chmod(0o700)
+        before = gradebook.keep_history(out) if regrade else None
+        entries = discover(source, out / ".export")
+        rubric = load_rubric()
+        _grade(entries, out, jobs, regrade, timeout, show_progress, rubric)
+        return finish(out, entries, rubric, before, roster, similar)
     finally:
         os.umask(previous)
 
 
-def _run(source, out, jobs, regrade, timeout, show_progress, roster, similar):
-    out.mkdir(parents=True, exist_ok=True)
-    out.chmod(0o700)
-    before = gradebook.keep_history(out) if regrade else None
+def cores() -> int:
+    """The cores this process may run on (a scheduler's or a container's share)."""
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except AttributeError:        # not Linux
+        return os.cpu_count() or 1
+
+
+def _grade(entries, out, jobs, regrade, timeout, show_progress, rubric):
+    """Grade ``entries`` into ``out`` with ``jobs`` workers (those graded before are skipped
+    unless ``regrade``)."""
     (out / "results").mkdir(parents=True, exist_ok=True)
-    rubric = load_rubric()
-    entries = discover(source, out / ".export")
     todo = [e for e in entries if regrade or not (out / "results" / f"{e.key}.json").exists()]
     workers = _pool(jobs)
     # A bar on a terminal; nothing where output is a log (no carriage returns in a file).
@@ -234,7 +254,61 @@ def _run(source, out, jobs, regrade, timeout, show_progress, roster, similar):
         bar.close()
         while not workers.empty():
             workers.get().stop()
+
+
+def _grade_shard(source, out, shard, jobs, regrade, timeout, show_progress):
+    index, count = shard
+    here = shards.folder(out, index, count)
+    here.mkdir(parents=True, exist_ok=True)
+    here.chmod(0o700)
+    (here / shards.MANIFEST).unlink(missing_ok=True)      # finished again only at the end
+    entries = discover(source, here / ".export")
+    keys = [e.key for e in entries]
+    share = shards.assigned(keys, count)
+    mine = [(order, e) for order, e in enumerate(entries) if share[e.key] == index]
+    _grade([e for _, e in mine], here, jobs, regrade, timeout, show_progress, load_rubric())
+    students = []
+    for order, entry in mine:
+        kept = shards.keep_submission(here, entry.key, entry.path)
+        students.append({"order": order, "key": entry.key, "student": entry.student,
+                         "metadata": entry.metadata,
+                         "file": str(kept.relative_to(here)) if kept else None})
+    shards.write_manifest(here, index, count, keys, students)
+
+
+def merge(shard_folders: list[str | Path], out: str | Path, roster: str | Path | None = None,
+          similar: bool = False) -> list[dict]:
+    """The grade book of a finished set of shards, written into ``out`` exactly as ``run``
+    writes it for the whole class; ShardError (naming them) if a shard is missing or did not
+    finish. Returns the grade-book rows."""
+    students = shards.read_set(shard_folders)
+    out = Path(out)
+    previous = os.umask(0o077)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        out.chmod(0o700)
+        entries = []
+        for s in students:
+            shard = Path(s["shard"])
+            for part, suffix in (("results", ".json"), ("feedback", ".md")):
+                (out / part).mkdir(exist_ok=True)
+                if (shard / part / f"{s['key']}{suffix}").exists():
+                    shutil.copyfile(shard / part / f"{s['key']}{suffix}",
+                                    out / part / f"{s['key']}{suffix}")
+            entries.append(Entry(s["key"], shard / s["file"] if s["file"] else None,
+                                 s["student"], s["metadata"]))
+        return finish(out, entries, load_rubric(), None, roster, similar)
+    finally:
+        os.umask(previous)
+
+
+def finish(out: Path, entries: list[Entry], rubric: dict, before: Path | None = None,
+           roster: str | Path | None = None, similar: bool = False) -> list[dict]:
+    """Everything after grading, from the results in ``out/results`` and the submissions:
+    the grade book, timings, written-answer pages, similarity, regrade diff, class report
+    and Canvas CSV (the same for one machine and for merged shards)."""
     rows = write_grades(out, entries, rubric)
+    write_timings(out, entries)
     from .class_report import write_report
 
     gradebook.write_written(out, entries, rubric.get("manual", []))
@@ -254,6 +328,25 @@ def _run(source, out, jobs, regrade, timeout, show_progress, roster, similar):
     return rows
 
 
+def write_timings(out: Path, entries: list[Entry]) -> None:
+    """``timings.csv``: each student's grading seconds and its children's peak memory, the
+    numbers that change from one run to the next."""
+    rows = []
+    for e in entries:
+        result = out / "results" / f"{e.key}.json"
+        if result.exists():
+            data = json.loads(result.read_text())
+            rows.append({"student": gradebook.spreadsheet_cell(e.key),
+                         "seconds": data.get("execution_time", 0),
+                         "children_peak_memory_mb": data.get("extra_data", {}).get(
+                             "children_peak_memory_mb", "")})
+    if rows:
+        with open(out / "timings.csv", "w", newline="", encoding="utf-8") as f:
+            writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+
+
 def grade_row(entry: Entry, data: dict, rubric: dict) -> dict:
     """One grades.csv row from a student's results.json."""
     row = {"student": entry.key, "name": entry.student.get("name", ""),
@@ -270,7 +363,6 @@ def grade_row(entry: Entry, data: dict, rubric: dict) -> dict:
     row["late_penalty_percent"] = extra.get("late_penalty_percent", 0.0)
     row["final"] = data.get("score", 0)
     row["status"] = extra.get("status", "graded")
-    row["seconds"] = data.get("execution_time", 0)
     return row
 
 

@@ -1,7 +1,8 @@
 """The class report: one self-contained HTML page (plots embedded) and a Markdown summary,
 from a batch's ``results/*.json``: score distribution, pass rate per optimizer and feature
-group, how often each misconception was named, the slowest submissions, and the
-submissions whose grading hit a limit."""
+group, how often each misconception was named, and the submissions whose grading hit a
+limit. It depends on the results only, not on how long gradings took: seconds and memory per
+student are in ``timings.csv`` (the one place a grade book holds run-dependent numbers)."""
 
 
 from __future__ import annotations
@@ -39,15 +40,13 @@ def summarise(results: dict[str, dict]) -> dict:
         kinds = sorted({f.get("error") for f in failing} & LIMIT_KINDS)
         if kinds or r.get("extra_data", {}).get("status") == "internal-error":
             limits.append((key, ", ".join(kinds) or "internal error"))
-    slowest = sorted(((r.get("execution_time", 0), k) for k, r in results.items()),
-                     reverse=True)[:5]
     return {
         "n": len(finals), "finals": finals,
         "mean": statistics.mean(finals) if finals else 0,
         "median": statistics.median(finals) if finals else 0,
         "pass_rates": {name: sum(v) / len(v) for name, v in groups.items()},
         "misconceptions": sorted(named.items(), key=lambda kv: (-kv[1], kv[0])),
-        "slowest": slowest, "limits": limits,
+        "limits": limits,
     }
 
 
@@ -103,8 +102,6 @@ def markdown(s: dict) -> str:
     out += ["", "## Misconceptions named", "", "| id | mistake | students |", "|---|---|---|"]
     out += [f"| `{m}` | {BY_ID[m].title if m in BY_ID else ''} | {c} |"
             for m, c in s["misconceptions"]] or ["| - | none | 0 |"]
-    out += ["", "## Slowest submissions", "", "| student | seconds |", "|---|---|"]
-    out += [f"| {k} | {t:.2f} |" for t, k in s["slowest"]]
     out += ["", "## Grading hit a limit", ""]
     out += [f"- {k}: {why}" for k, why in s["limits"]] or ["None."]
     if s.get("links"):
@@ -120,8 +117,6 @@ def page(s: dict, md: str) -> str:
                    for n, r in s["pass_rates"].items())
     mis = "".join(f"<tr><td><code>{m}</code></td><td>{html.escape(BY_ID[m].title)}</td>"
                   f"<td>{c}</td></tr>" for m, c in s["misconceptions"] if m in BY_ID)
-    slow = "".join(f"<tr><td>{html.escape(k)}</td><td>{t:.2f}</td></tr>"
-                   for t, k in s["slowest"])
     limits = "".join(f"<li>{html.escape(k)}: {html.escape(w)}</li>" for k, w in s["limits"])
     links = "".join(f'<li><a href="{html.escape(p)}">{html.escape(t)}</a></li>'
                     for t, p in s.get("links", []))
@@ -137,7 +132,6 @@ th{{background:#f4f4f4}}figure{{margin:1em 0}}img{{max-width:100%}}.big{{font-si
 {rows}</table>
 <h2>Misconceptions named</h2>
 <table><tr><th>id</th><th>mistake</th><th>students</th></tr>{mis}</table>
-<h2>Slowest submissions</h2><table><tr><th>student</th><th>seconds</th></tr>{slow}</table>
 <h2>Grading hit a limit</h2><ul>{limits or '<li>None.</li>'}</ul>
 {f"<h2>Also in this folder</h2><ul>{links}</ul>" if links else ""}
 </body></html>
@@ -149,7 +143,8 @@ def write_report(out: str | Path, rubric: dict | None = None) -> dict:
     out = Path(out)
     s = summarise(load_results(out))
     s["links"] = [(title, str(path.relative_to(out))) for title, path in (
-        [("Similar submissions (pairs to look at)", out / "similarity.html")]
+        [("Seconds and memory per student", out / "timings.csv"),
+         ("Similar submissions (pairs to look at)", out / "similarity.html")]
         + [(f"Written answers, one question: {p.stem}", p)
            for p in sorted((out / "written").glob("*.html"))]
         + [(f"What a regrade changed: {p.stem}", p) for p in sorted(out.glob("regrade-*.md"))])
