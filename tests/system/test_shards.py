@@ -108,7 +108,7 @@ def test_the_shares_are_balanced_disjoint_and_cover_the_class(graded):
              for i in range(3)]
     keys = [s["key"] for d in share for s in d["students"]]
     assert len(keys) == len(set(keys)) == 64
-    assert sorted(len(d["students"]) for d in share) in ([21, 21, 22], [21, 22, 21])
+    assert sorted(len(d["students"]) for d in share) == [21, 21, 22]
     # independent of order and machine: a function of the keys alone
     assert shards.assigned(sorted(keys), 3) == shards.assigned(sorted(keys, reverse=True), 3)
 
