@@ -103,12 +103,12 @@ QUESTIONS = {
                           answer="2 / 25", rtol=1e-6),
     "chosen_lr": dict(points=2, title="a learning rate reaching f < 0.01 in 100 steps on a "
                                       "ravine of condition 50 (Experiment A)", answer="0.035",
-                      accept=(0.027, 0.039)),
+                      accept=(0.02616, 0.03923)),
     "adam_first_step": dict(points=3, title="Adam's first step on a tiny gradient "
                                             "(Experiment D)",
                             answer="0.01 * 1e-9 / (1e-9 + 1e-8)", rtol=1e-3),
     "rmsprop_lr": dict(points=2, title="RMSprop tuned to follow a moving target "
-                                       "(Experiment D)", answer="0.05", accept=(0.026, 0.072)),
+                                       "(Experiment D)", answer="0.05", accept=(0.0254, 0.0729)),
 }
 # Written questions, graded by people; ``prompt`` is the question as the notebook and the
 # graders' pages show it (Markdown); ``answer`` is the model answer the solution

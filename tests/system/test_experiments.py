@@ -36,6 +36,16 @@ def test_a_too_small_crawls_a_good_rate_zig_zags_in_too_large_diverges():
         assert np.all(np.diff(np.abs(x1)) > 0) and abs(x1[-1]) > 6 * abs(x1[0])
 
 
+def accepted_exactly(low, high, works, step):
+    """Every rate on a grid through and around [low, high] works exactly when it is inside:
+    no honest choice the notebook's own check calls good is refused, none it calls bad is
+    accepted (both ends work)."""
+    inside = [low + k * step for k in range(int((high - low) / step) + 1)] + [high]
+    outside = [low - k * step for k in range(1, 21)] + [high + k * step for k in range(1, 21)]
+    assert [round(lr, 6) for lr in inside if not works(lr)] == []
+    assert [round(lr, 6) for lr in outside if works(lr)] == []
+
+
 def test_a_the_accepted_learning_rates_are_those_that_reach_the_target_on_condition_50():
     low, high = ACCEPT["chosen_lr"]
     f, grad = ravine(50.0)
@@ -43,8 +53,7 @@ def test_a_the_accepted_learning_rates_are_those_that_reach_the_target_on_condit
     def reaches(lr):
         return M.steps_to(f(run_optimizer(SGD, grad, X0, 100, lr=lr)), 0.01) is not None
 
-    assert all(reaches(lr) for lr in np.linspace(low, high, 30))
-    assert not reaches(low - 0.001) and not reaches(high + 0.001)
+    accepted_exactly(low, high, reaches, 1e-4)
     # "The figure above does not show this ravine": its three rates all fail there.
     assert not any(reaches(lr) for lr in (0.005, 0.07, 0.082))
 
@@ -189,8 +198,7 @@ def test_d_the_accepted_rmsprop_rates_follow_the_target_closely():
     def close(lr):
         return M.tracking_error(RMSPROP, 0, lr=lr)[100:].mean() < 0.02
 
-    assert all(close(lr) for lr in np.linspace(low, high, 30))
-    assert not close(low - 0.002) and not close(high + 0.002)
+    accepted_exactly(low, high, close, 2e-4)
 
 
 def test_d_decoupled_decay_shrinks_every_coordinate_alike():
