@@ -282,6 +282,12 @@ def merge(shard_folders: list[str | Path], out: str | Path, roster: str | Path |
     writes it for the whole class; ShardError (naming them) if a shard is missing or did not
     finish. Returns the grade-book rows."""
     students = shards.read_set(shard_folders)
+    lost = [f"{s['shard']}: {part}/{s['key']}{suffix} is missing: run that shard again with "
+            "--regrade" for s in students for part, suffix in (("results", ".json"),
+                                                               ("feedback", ".md"))
+            if not (Path(s["shard"]) / part / f"{s['key']}{suffix}").exists()]
+    if lost:
+        raise shards.ShardError("cannot merge:\n  " + "\n  ".join(lost))
     out = Path(out)
     previous = os.umask(0o077)
     try:
@@ -292,9 +298,8 @@ def merge(shard_folders: list[str | Path], out: str | Path, roster: str | Path |
             shard = Path(s["shard"])
             for part, suffix in (("results", ".json"), ("feedback", ".md")):
                 (out / part).mkdir(exist_ok=True)
-                if (shard / part / f"{s['key']}{suffix}").exists():
-                    shutil.copyfile(shard / part / f"{s['key']}{suffix}",
-                                    out / part / f"{s['key']}{suffix}")
+                shutil.copyfile(shard / part / f"{s['key']}{suffix}",
+                                out / part / f"{s['key']}{suffix}")
             entries.append(Entry(s["key"], shard / s["file"] if s["file"] else None,
                                  s["student"], s["metadata"]))
         return finish(out, entries, load_rubric(), None, roster, similar)

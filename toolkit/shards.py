@@ -21,8 +21,11 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 from collections.abc import Mapping
 from pathlib import Path
+
+from autograder.extract import MAX_FILE_BYTES
 
 # (index variable, count variable or None, scheduler): the count of a scheduler that does
 # not export one comes from OLAB_SHARDS (or --shards).
@@ -59,16 +62,18 @@ def from_environment(env: Mapping[str, str],
         index = int(env[index_name])
         if index_name == "SLURM_ARRAY_TASK_ID":     # arrays may start anywhere (--array=1-3)
             index -= int(env.get("SLURM_ARRAY_TASK_MIN", 0))
-        total = count or (int(env[COUNT_VARIABLE]) if COUNT_VARIABLE in env else None) or (
-            int(env[count_name]) if count_name and count_name in env else None)
-        if total is None:
+        if count:
+            total, said = count, "--shards"
+        elif COUNT_VARIABLE in env:
+            total, said = int(env[COUNT_VARIABLE]), COUNT_VARIABLE
+        elif count_name and count_name in env:
+            total, said = int(env[count_name]), count_name
+        else:
             raise ShardError(f"{index_name} is set ({scheduler}) but not how many shards "
                              f"there are: set {COUNT_VARIABLE} or pass --shards")
         if not 0 <= index < total:
             raise ShardError(f"{index_name}={env[index_name]} is not a shard of {total}")
-        where = f"{index_name}" + (f" and {count_name}" if not count and COUNT_VARIABLE
-                                   not in env and count_name else "")
-        return index, total, f"{where} ({scheduler})"
+        return index, total, f"{index_name} and {said} ({scheduler})"
     return None
 
 
@@ -88,14 +93,23 @@ def class_id(keys: list[str]) -> str:
 
 
 def keep_submission(shard: Path, key: str, path: Path | None) -> Path | None:
-    """Copy a graded submission into the shard's folder (a link stays a link)."""
+    """Keep what a shard graded for the merge's pages and similarity: a copy of a regular
+    file, a link as a link (never followed). Anything else - a file larger than grading
+    reads, a pipe, a device - is kept as an empty file of the same name: as unreadable to
+    the merge as it was to grading, and never opened here (copying a pipe ends the shard)."""
     if path is None:
         return None
     target = shard / "submissions" / key / path.name
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.exists() or target.is_symlink():
         target.unlink()
-    shutil.copy2(path, target, follow_symlinks=False)
+    info = path.lstat()
+    if stat.S_ISLNK(info.st_mode):
+        target.symlink_to(os.readlink(path))
+    elif stat.S_ISREG(info.st_mode) and info.st_size <= MAX_FILE_BYTES:
+        shutil.copyfile(path, target)
+    else:
+        target.touch()
     return target
 
 

@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 
 import pytest
 from conftest import ROOT
@@ -98,8 +99,10 @@ def test_each_shard_says_where_its_index_came_from(graded):
     _, _, said = graded
     assert "shard 0 of 3, from SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT (a Slurm job " \
            "array)" in said[0]
-    assert "shard 1 of 3, from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job)" in said[1]
-    assert "shard 2 of 3, from AWS_BATCH_JOB_ARRAY_INDEX (an AWS Batch array job)" in said[2]
+    assert "shard 1 of 3, from JOB_COMPLETION_INDEX and OLAB_SHARDS (a Kubernetes Indexed " \
+           "Job)" in said[1]
+    assert "shard 2 of 3, from AWS_BATCH_JOB_ARRAY_INDEX and OLAB_SHARDS (an AWS Batch array " \
+           "job)" in said[2]
 
 
 def test_the_shares_are_balanced_disjoint_and_cover_the_class(graded):
@@ -161,6 +164,41 @@ def test_a_shard_that_failed_is_named_and_running_it_again_completes_the_set(gra
     assert done.returncode == 0, done.stderr[-3000:]
     assert (tmp_path / "out" / "grades.csv").read_bytes() == \
         (base / "one" / "grades.csv").read_bytes()
+
+
+def test_a_finished_shard_missing_a_result_is_named_not_skipped(graded, tmp_path):
+    _, base, _ = graded
+    copy = tmp_path / "shards"
+    shutil.copytree(base / "shards", copy, symlinks=True)
+    shard = shards.folder(copy, 2, 3)
+    gone = sorted((shard / "results").glob("*.json"))[0]
+    gone.unlink()                                     # shard.json says it finished
+    done = toolkit("merge", *sorted(copy.glob("shard-*")), "--out", tmp_path / "out")
+    assert done.returncode == 2 and f"results/{gone.name} is missing" in done.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_pipe_or_an_oversized_file_is_kept_as_an_empty_file_never_opened(tmp_path):
+    shard, source = tmp_path / "shard", tmp_path / "class"
+    source.mkdir()
+    os.mkfifo(source / "pipe.py")                     # shutil refuses it; open() blocks
+    with open(source / "huge.ipynb", "wb") as f:
+        f.truncate(shards.MAX_FILE_BYTES + 1)
+    (source / "fine.py").write_text("x = 1\n")
+    (source / "link.py").symlink_to("/etc/hostname")
+    def keep():
+        for name in ("pipe.py", "huge.ipynb", "fine.py", "link.py"):
+            shards.keep_submission(shard, name, source / name)
+
+    worker = threading.Thread(target=keep, daemon=True)   # a blocked open fails, not hangs
+    worker.start()
+    worker.join(30)
+    assert not worker.is_alive()
+    kept = shard / "submissions"
+    assert (kept / "pipe.py" / "pipe.py").stat().st_size == 0
+    assert (kept / "huge.ipynb" / "huge.ipynb").stat().st_size == 0
+    assert (kept / "fine.py" / "fine.py").read_text() == "x = 1\n"
+    assert os.readlink(kept / "link.py" / "link.py") == "/etc/hostname"
 
 
 def test_shards_of_another_split_do_not_merge(graded, tmp_path):
