@@ -226,12 +226,27 @@ def run(source: str | Path, out: str | Path, jobs: int | None = None, regrade: b
         os.umask(previous)
 
 
-def cores() -> int:
-    """The cores this process may run on (a scheduler's or a container's share)."""
+def cores(cgroup: Path = Path("/sys/fs/cgroup")) -> int:
+    """The cores this process may use: those it may run on (a Slurm task's or a pinned
+    container's cpuset), fewer where a CPU quota caps them (a Kubernetes CPU limit: cgroup v2
+    ``cpu.max``, v1 ``cpu/cpu.cfs_quota_us``), rounded up."""
     try:
-        return max(len(os.sched_getaffinity(0)), 1)
+        allowed = max(len(os.sched_getaffinity(0)), 1)
     except AttributeError:        # not Linux
         return os.cpu_count() or 1
+    for quota_file, period_file in ((cgroup / "cpu.max", None),
+                                    (cgroup / "cpu" / "cpu.cfs_quota_us",
+                                     cgroup / "cpu" / "cpu.cfs_period_us")):
+        try:
+            fields = quota_file.read_text().split()
+            if period_file is not None:
+                fields.append(period_file.read_text().strip())
+            quota, period = int(fields[0]), int(fields[1])
+        except (OSError, ValueError, IndexError):   # "max", absent, unreadable: no quota
+            continue
+        if quota > 0 and period > 0:
+            return max(min(allowed, -(-quota // period)), 1)
+    return allowed
 
 
 def _grade(entries, out, jobs, regrade, timeout, show_progress, rubric):

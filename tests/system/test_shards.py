@@ -229,3 +229,20 @@ def test_an_index_without_a_count_or_out_of_range_is_refused():
         shards.from_environment({"JOB_COMPLETION_INDEX": "3", "OLAB_SHARDS": "3"})
     with pytest.raises(shards.ShardError, match="the index must be 0 to 2"):
         shards.parse("3/3")
+
+
+@pytest.mark.parametrize("files, wanted", [
+    ({"cpu.max": "150000 100000\n"}, 2),                     # v2: 1.5 cores, rounded up
+    ({"cpu.max": "max 100000\n"}, None),                      # no quota
+    ({"cpu/cpu.cfs_quota_us": "100000\n", "cpu/cpu.cfs_period_us": "100000\n"}, 1),   # v1
+    ({"cpu/cpu.cfs_quota_us": "-1\n", "cpu/cpu.cfs_period_us": "100000\n"}, None),
+    ({}, None),
+])
+def test_jobs_default_to_the_cores_a_cpu_quota_leaves(tmp_path, files, wanted):
+    from toolkit.batch import cores
+
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    allowed = len(os.sched_getaffinity(0))
+    assert cores(tmp_path) == (allowed if wanted is None else min(allowed, wanted))
