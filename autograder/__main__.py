@@ -2,7 +2,6 @@
 grade|worker|gradescope|prairielearn``. The instructor's tools (references, builds, batch,
 reports) are ``python -m toolkit``."""
 
-
 from __future__ import annotations
 
 import argparse

@@ -8,7 +8,6 @@ of the two files it has: the student engine has only the public one, the grading
 both (the hidden one readable by root only while student code runs).
 """
 
-
 from __future__ import annotations
 
 import zlib

@@ -19,20 +19,19 @@ plainly.) ATOL = 1e-13 keeps entries that pass through zero (a momentum buffer,
 a gradient average) from failing on round-off.
 """
 
-
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:   # (names for annotations only: no import at run time)
-    from .diagnose import Diagnosis
-    from .execute import Run
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .errors import Kind
+
+if TYPE_CHECKING:   # (names for annotations only: no import at run time)
+    from .diagnose import Diagnosis
+    from .execute import Run
 
 RTOL = 1e-10
 ATOL = 1e-13

@@ -15,18 +15,12 @@ Because grading only reads stored trajectories, neither the Gradescope zip nor t
 student's notebook holds the answer key or a variant, and both give the same diagnosis.
 """
 
-
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:   # (names for annotations only: no import at run time)
-    from .cases import Case
-    from .compare import Outcome
-    from .execute import Run
 import os
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -34,6 +28,11 @@ from . import references
 from .cases import OPTIMIZERS
 from .compare import close, trace_key
 from .errors import Kind
+
+if TYPE_CHECKING:   # (names for annotations only: no import at run time)
+    from .cases import Case
+    from .compare import Outcome
+    from .execute import Run
 
 VARIANT_FILES = {True: references.DATA / "variants-public.npz",
                  False: references.DATA / "variants-hidden.npz"}

@@ -7,7 +7,6 @@ in results.json and from a child (whose records ``untrusted.error`` rebuilds, ac
 only ``Kind.from_child()``). Adding a kind is adding a member, its words and its message.
 """
 
-
 from __future__ import annotations
 
 from enum import Enum

@@ -2,17 +2,12 @@
 child gets (inputs only, never expected values) and what comes back, validated here
 before anything else sees it."""
 
-
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:   # (names for annotations only: no import at run time)
-    from .cases import Case
-    from .sandbox import Sandbox
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -21,6 +16,10 @@ from .child import wire
 from .child.problems import PARAM_SHAPES
 from .compare import entries_of
 from .errors import Kind
+
+if TYPE_CHECKING:   # (names for annotations only: no import at run time)
+    from .cases import Case
+    from .sandbox import Sandbox
 
 
 @dataclass

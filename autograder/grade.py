@@ -1,19 +1,14 @@
 """Grade one submission: read it, run it sandboxed, compare, score (trusted side)."""
 
-
 from __future__ import annotations
 
-from collections.abc import Iterable
-from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:   # (names for annotations only: no import at run time)
-    from .cases import Case
-    from .execute import Run
 import ast
 import re
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import references
 from .cases import select
@@ -27,6 +22,10 @@ from .report import failing_shown
 from .sandbox import TIMEOUT_PER_FUNCTION, Sandbox
 from .score import load_answer_key, load_rubric, question_scores, score
 from .untrusted import code
+
+if TYPE_CHECKING:   # (names for annotations only: no import at run time)
+    from .cases import Case
+    from .execute import Run
 
 
 @dataclass

@@ -7,7 +7,6 @@ error yields a valid file with a message for the student and the traceback in
 ``extra_data`` for the instructor.
 """
 
-
 from __future__ import annotations
 
 import json

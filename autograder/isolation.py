@@ -9,7 +9,6 @@ that path, never by a student's notebook check.
   with that user's own rights.
 """
 
-
 from __future__ import annotations
 
 import contextlib

@@ -6,7 +6,6 @@ where the metadata gives one (an extension), else the assignment's. Past the gra
 each started day costs ``percent_per_day`` of the score, up to ``max_percent``.
 """
 
-
 from __future__ import annotations
 
 import math

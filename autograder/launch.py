@@ -8,7 +8,6 @@ process. Elsewhere (Windows; macOS, whose system libraries are not fork-safe) ea
 is a fresh interpreter (``spawn``).
 """
 
-
 from __future__ import annotations
 
 import atexit

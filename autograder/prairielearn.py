@@ -9,7 +9,6 @@ the grader's. PrairieLearn shows results at once: where the rubric delays hidden
 details (``VISIBILITY`` in ``assignment/spec.py``), their tests show the score only.
 """
 
-
 from __future__ import annotations
 
 import os

@@ -15,7 +15,6 @@ Arrays of each file (keys are paths; ``<c>`` is a case id), packed by ``write_pa
                                      NaN before the parameter's first update
 """
 
-
 from __future__ import annotations
 
 import io

@@ -1,17 +1,10 @@
 """Feedback a student can act on, in Markdown (Gradescope renders it; terminals read it)."""
 
-
 from __future__ import annotations
 
+import math
 from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:   # (names for annotations only: no import at run time)
-    from .cases import Case
-    from .compare import Outcome
-    from .diagnose import Diagnosis
-    from .grade import Grading
-import math
 
 from .child.problems import PARAM_SHAPES, PROBLEMS
 from .errors import WORDS, Kind, message
@@ -19,6 +12,12 @@ from .misconceptions import BY_ID
 from .sandbox import MEMORY_PER_GRADING
 from .score import QUESTIONS, GroupScore
 from .untrusted import ANSWER_CHARS, KEY_CHARS, code, source_line
+
+if TYPE_CHECKING:   # (names for annotations only: no import at run time)
+    from .cases import Case
+    from .compare import Outcome
+    from .diagnose import Diagnosis
+    from .grade import Grading
 
 CASES_SHOWN_PER_GROUP = 3  # failing cases detailed per rubric group (the rest are counted)
 

@@ -1,24 +1,23 @@
 """Gradescope's ``results.json`` from a grading, written atomically (trusted side)."""
 
-
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:   # (names for annotations only: no import at run time)
-    from .cases import Case
-    from .grade import Grading
 import json
 import math
 import os
 import platform
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .report import group_text, hidden_visibility, section_title, split_part, summary
 from .score import QUESTIONS
+
+if TYPE_CHECKING:   # (names for annotations only: no import at run time)
+    from .cases import Case
+    from .grade import Grading
 
 
 def _finite(x):

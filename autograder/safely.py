@@ -8,7 +8,6 @@ student's mistakes are the report's business, and what is not theirs is said as 
   ``extra_data`` for the instructor (exit code 1).
 """
 
-
 from __future__ import annotations
 
 import sys

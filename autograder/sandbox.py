@@ -30,7 +30,6 @@ The pipes are served by threads (``ChildIO``), so no call here blocks on a child
 same code runs on every OS (Windows' ``select`` takes no pipes).
 """
 
-
 from __future__ import annotations
 
 import contextlib

@@ -9,17 +9,16 @@ never shipped to students). Written questions are graded by people, outside thes
 points.
 """
 
-
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:   # (names for annotations only: no import at run time)
-    from .cases import Case
 import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:   # (names for annotations only: no import at run time)
+    from .cases import Case
 
 DATA = Path(__file__).resolve().parent / "data"
 RUBRIC = DATA / "rubric.json"

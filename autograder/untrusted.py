@@ -9,18 +9,17 @@ name. Whatever survives is still the student's, so the report prints it through
 ``code()``, which no Markdown, HTML or table structure survives.
 """
 
-
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Collection, Iterable
 from typing import TYPE_CHECKING, Any
 
+from .errors import Kind
+
 if TYPE_CHECKING:   # (names for annotations only: no import at run time)
     from .cases import Case
-import math
-import re
-
-from .errors import Kind
 
 KINDS = Kind.from_child()
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_.]{0,59}")

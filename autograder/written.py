@@ -9,7 +9,6 @@ address as text), and a figure is kept only if its bytes are a PNG (re-encoded h
 nothing in a page can run or load anything.
 """
 
-
 from __future__ import annotations
 
 import base64

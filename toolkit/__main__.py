@@ -2,7 +2,6 @@
 build-zip|build-prairielearn``. (Grading one submission is the engine's: ``python -m
 autograder``.)"""
 
-
 from __future__ import annotations
 
 import argparse

@@ -10,7 +10,6 @@ submissions, each in a sandbox of its own, so a broken or hostile one costs only
 time limits; finished ones are skipped on a re-run unless ``regrade``.
 """
 
-
 from __future__ import annotations
 
 import contextlib

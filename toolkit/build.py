@@ -32,7 +32,6 @@ no longer makes.
                                           is out of date or stray
 """
 
-
 from __future__ import annotations
 
 import argparse

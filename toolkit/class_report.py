@@ -4,7 +4,6 @@ group, how often each misconception was named, and the submissions whose grading
 limit. It depends on the results only, not on how long gradings took: seconds and memory per
 student are in ``timings.csv`` (the one place a grade book holds run-dependent numbers)."""
 
-
 from __future__ import annotations
 
 import base64

@@ -3,7 +3,6 @@ one sentence that names the file and what to change. Every function returns a li
 problems (empty: consistent). The checks that need torch run in ``make references``
 (``toolkit/generate.py``)."""
 
-
 from __future__ import annotations
 
 import ast

@@ -12,7 +12,6 @@ instructor's own tools, each from exactly what it needs.
   ``info.json`` and its README instead of Gradescope's two scripts.
 """
 
-
 from __future__ import annotations
 
 import io

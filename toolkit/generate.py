@@ -9,7 +9,6 @@ Hidden cases' seeds are random and kept only in the hidden file: nothing a stude
 determines them.
 """
 
-
 from __future__ import annotations
 
 import dataclasses

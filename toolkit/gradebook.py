@@ -13,7 +13,6 @@ a gradebook Canvas imports.
   student id (SIS User ID), and lists whoever it could not match, on either side.
 """
 
-
 from __future__ import annotations
 
 import csv

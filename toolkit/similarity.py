@@ -11,7 +11,6 @@ lab share at most 51 % pairwise, a renamed and reordered copy 98 % with its orig
 (``tests/test_similarity.py``). A score is a reason to look, not a verdict.
 """
 
-
 from __future__ import annotations
 
 import html

@@ -11,7 +11,6 @@ a failing student's trajectory with those (``autograder/diagnose.py``), so neith
 grading image nor the student engine holds any of this code.
 """
 
-
 from __future__ import annotations
 
 import json

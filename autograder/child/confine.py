@@ -15,7 +15,6 @@ Layers, strongest first (each function returns None when its layer holds, else w
   scratch folder, and (ABI 6+) send no signal and reach no abstract Unix socket outside.
 """
 
-
 from __future__ import annotations
 
 import ctypes

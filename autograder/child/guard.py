@@ -12,7 +12,6 @@
   ``socket.socket`` then says why in plain words.
 """
 
-
 from __future__ import annotations
 
 import ctypes

@@ -8,7 +8,6 @@ goes to the original stdout: the trajectory it recorded, and the first error, if
 any. The submission's own prints go to stderr.
 """
 
-
 from __future__ import annotations
 import __future__
 

@@ -17,7 +17,6 @@ reduction whose order NumPy may choose, and no transcendental function (NumPy's 
 the MLP's activation s(z) = z / sqrt(1 + z^2) rather than tanh.
 """
 
-
 from __future__ import annotations
 
 from collections.abc import Callable

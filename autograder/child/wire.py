@@ -11,7 +11,6 @@ range: no archive, no object arrays, no code. On a stream, frames follow each ot
 a child killed mid-way still leaves every complete frame readable.
 """
 
-
 from __future__ import annotations
 
 import json

@@ -12,7 +12,6 @@ builds its root, drops to the sandbox user, applies Landlock where there are no
 namespaces, then runs ``main.main`` (its seccomp filter, limits, and only then the code).
 """
 
-
 from __future__ import annotations
 
 import contextlib
