@@ -53,7 +53,7 @@ def trajectory(step: Callable, case: Case, inputs: dict,
         step = step()
         config = {**OPTIMIZERS[case.optimizer]["hyperparameters"], **config}
 
-        def before_step(t, trace, model=step):
+        def before_step(t, model=step):
             model.optimizer_step = t + 1
     meta = {"steps": case.steps, "problem": case.problem, "config": config,
             "state_keys": state_keys}
@@ -61,7 +61,7 @@ def trajectory(step: Callable, case: Case, inputs: dict,
         trace, done, error = run_case(step, meta, inputs, [], before_step)
     if error or done < case.steps:
         return None
-    return {key: np.stack(values) for key, values in trace.items()}
+    return trace
 
 
 def stored() -> dict:

@@ -100,54 +100,66 @@ class Program:
 
 
 def as_float64(value: object, what: str, kinds: str = "") -> np.ndarray:
-    """``value`` as a float64 array; its dtype must be float64 or of one of ``kinds``."""
+    """``value`` as an array (not copied) whose dtype is float64 or of one of ``kinds``."""
     try:
         array = np.asarray(value)
     except BaseException:  # noqa: BLE001
         raise StepError("not-an-array", what=what, type=type(value).__name__) from None
     if array.dtype != np.float64 and array.dtype.kind not in kinds:
         raise StepError("dtype", what=what, dtype=str(array.dtype), type=type(value).__name__)
-    return np.array(array, dtype=np.float64, order="C")
+    return array
 
 
 def run_case(fn: Callable, case: dict, inputs: dict, lines: list[str],
-             before_step: Callable[[int, dict], None] | None = None,
-             ) -> tuple[dict[str, list[np.ndarray]], int, dict | None]:
+             before_step: Callable[[int], None] | None = None,
+             ) -> tuple[dict[str, np.ndarray], int, dict | None]:
     """Drive ``fn`` over one case; returns (trajectory arrays, steps completed, error).
 
-    ``before_step(t, trace)``, if given, is called before each step with the trajectory so
-    far (the diagnosis uses it to follow and stop a variant).
+    The trajectory holds, for each step completed, each parameter and each state entry
+    torch keeps (``case["state_keys"]``: {param: {key: shape}}); NaN for the state of a
+    parameter not updated yet. ``before_step(t)``, if given, is called before each step.
     """
+    steps, problem = case["steps"], case["problem"]
     params = {name: np.array(inputs["init"][name], dtype=np.float64)
               for name in case["state_keys"]}
     config = {k: tuple(v) if isinstance(v, list) else v for k, v in case["config"].items()}
-    keys = {name: {k: tuple(shape) for k, shape in state_keys.items()}
-            for name, state_keys in case["state_keys"].items()}
     states: dict[str, dict] = {name: {} for name in params}
-    updated = {name: False for name in params}
-    trace: dict[str, list[np.ndarray]] = {}
-    for t in range(case["steps"]):
+    trace: dict[str, np.ndarray] = {}
+    slots = {}      # param -> (its rows, [(state key, shape, its rows)]): filled step by step
+    for name, state_keys in case["state_keys"].items():
+        trace[f"param/{name}"] = np.empty((steps, *params[name].shape))
+        entries = []
+        for key, shape in state_keys.items():
+            rows = trace[f"state/{name}/{key}"] = np.full((steps, *shape), np.nan)
+            entries.append((key, tuple(shape), rows))
+        slots[name] = (trace[f"param/{name}"], entries)
+    updated = set()
+    name = None
+    for t in range(steps):
         if before_step:
-            before_step(t, trace)
+            before_step(t)
         try:
-            grads = gradients(case["problem"], {k: v.copy() for k, v in params.items()},
-                              inputs["data"], t)
+            grads = gradients(problem, params, inputs["data"], t)
             step_config = {**config, "lr": float(inputs["lrs"][t])}
-            for name in params:
+            for name, (param_rows, entries) in slots.items():
                 if inputs["mask"][name][t]:
                     params[name] = step_param(fn, params[name], grads[name], states[name],
-                                              config=step_config, name=name, lines=lines)
-                    updated[name] = True
-                record(trace, name, params[name], states[name], updated[name], keys[name])
+                                              step_config, lines)
+                    updated.add(name)
+                param_rows[t] = params[name]
+                if name in updated:
+                    record(t, states[name], entries)
         except StepError as err:
-            return trace, t, {**err.info, "step": t + 1, "param": name}
-    return trace, case["steps"], None
+            return {key: rows[:t] for key, rows in trace.items()}, t, \
+                {**err.info, "step": t + 1, "param": name}
+    return trace, steps, None
 
 
-def step_param(fn: Callable, param: np.ndarray, grad: np.ndarray, state: dict, *,
-               config: dict, name: str, lines: list[str]) -> np.ndarray:
-    grad_seen = np.array(grad, dtype=np.float64, order="C")
-    grad_copy = grad_seen.copy()
+def step_param(fn: Callable, param: np.ndarray, grad: np.ndarray, state: dict,
+               config: dict, lines: list[str]) -> np.ndarray:
+    """``fn``'s step of one parameter: the new parameter, checked; StepError if it raised,
+    returned no array of the parameter's shape, or changed the gradient it was given."""
+    grad_seen = np.array(grad, dtype=np.float64, order="C")   # ``grad`` stays as it was
     try:
         result = fn(param, grad_seen, state, **config)
     except BaseException as exc:  # noqa: BLE001 - SystemExit and KeyboardInterrupt too
@@ -159,28 +171,23 @@ def step_param(fn: Callable, param: np.ndarray, grad: np.ndarray, state: dict, *
     if result.shape != param.shape:
         raise StepError("shape", what="the returned parameter", got=list(result.shape),
                         expected=list(param.shape))
-    if grad_seen.tobytes() != grad_copy.tobytes() and not np.array_equal(
-            grad_seen, grad_copy, equal_nan=True):
+    if grad_seen.tobytes() != np.asarray(grad).tobytes() and not np.array_equal(
+            grad_seen, grad, equal_nan=True):
         raise StepError("grad-mutated")
-    return result
+    return np.array(result, dtype=np.float64, order="C")
 
 
-def record(trace: dict[str, list[np.ndarray]], name: str, param: np.ndarray, state: dict,
-           updated: bool, keys: dict[str, tuple[int, ...]]) -> None:
-    """Append the parameter and each state entry torch keeps (``keys``: {key: shape}) to the
-    trajectory; NaN for the state of a parameter not updated yet."""
-    trace.setdefault(f"param/{name}", []).append(param.copy())
-    for key, shape in keys.items():
-        if not updated:
-            value = np.full(shape, np.nan)
-        elif key not in state:
+def record(t: int, state: dict, entries: list[tuple[str, tuple[int, ...], np.ndarray]]) -> None:
+    """Copy each state entry torch keeps into row ``t`` of its rows (``entries``: [(key,
+    shape, rows)]), checked: StepError if one is missing, not numeric or not of its shape."""
+    for key, shape, rows in entries:
+        if key not in state:
             raise StepError("missing-state-key", key=key, present=sorted(map(str, state))[:10])
-        else:
-            value = as_float64(state[key], f'state["{key}"]', kinds="iuf")
-            if value.shape != shape:
-                raise StepError("shape", what=f'state["{key}"]', got=list(value.shape),
-                                expected=list(shape))
-        trace.setdefault(f"state/{name}/{key}", []).append(value)
+        value = as_float64(state[key], f'state["{key}"]', kinds="iuf")
+        if value.shape != shape:
+            raise StepError("shape", what=f'state["{key}"]', got=list(value.shape),
+                            expected=list(shape))
+        rows[t] = value
 
 
 def answer_value(value: Any) -> float | str:
@@ -262,14 +269,13 @@ def main(layers: Iterable[str] = (), network_filter: bool = True) -> None:
         fn = namespace.get(case["function"])
         error: dict | None
         if not callable(fn):
-            trace: dict[str, list[np.ndarray]] = {}
+            trace: dict[str, np.ndarray] = {}
             done, error = 0, {"kind": "missing-function", "step": 1, "param": None}
         else:
             trace, done, error = run_case(fn, case, unpack_inputs(inputs), program.lines)
         del inputs, namespace, fn
-        arrays_out = {key: np.stack(values) for key, values in trace.items() if values}
         out.write(wire.encode({"case": case["id"], "completed": done, "error": error},
-                              arrays_out))
+                              trace if done else None))
         out.flush()
 
 

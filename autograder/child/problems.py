@@ -39,9 +39,18 @@ class Problem:
     skips: dict = field(default_factory=dict)
 
 
+def ordered_sum(terms: np.ndarray, axis: int = 0) -> np.ndarray:
+    """The sum of ``terms`` along ``axis`` in index order, 0 + t0 + t1 + ...: the bits of
+    Python's ``sum`` over that axis, in one pass (``accumulate`` adds in order, where
+    ``np.sum`` may pair terms up; the final ``+ 0.0`` turns the -0.0 that only an all
+    -0.0 sum can leave into the +0.0 that ``sum``'s starting 0 gives)."""
+    return np.add.accumulate(terms, axis=axis).take(-1, axis=axis) + 0.0
+
+
 def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """``a @ b`` summed over the shared axis in index order, from elementwise products."""
-    return sum(np.multiply.outer(a[..., k], b[k]) for k in range(len(b)))
+    products = a.reshape(a.shape + (1,) * (b.ndim - 1)) * b   # [..., k, ...] = a[..., k] b[k]
+    return ordered_sum(products, a.ndim - 1)
 
 
 def activation(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -94,8 +103,8 @@ def _mlp_gradient(p, data, step):
     residual = matmul(hidden, p["w2"]) + p["b2"] - y
     d_out = 2 * residual / len(y)
     d_hidden = np.multiply.outer(d_out, p["w2"]) * slope
-    return {"W1": matmul(X.T, d_hidden), "b1": sum(d_hidden), "w2": matmul(hidden.T, d_out),
-            "b2": np.array(sum(d_out))}
+    return {"W1": matmul(X.T, d_hidden), "b1": ordered_sum(d_hidden),
+            "w2": matmul(hidden.T, d_out), "b2": ordered_sum(d_out)}
 
 
 PROBLEMS = {
