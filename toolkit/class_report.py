@@ -1,14 +1,13 @@
-"""The class report: one self-contained HTML page (plots embedded) and a Markdown summary,
-from a batch's ``results/*.json``: score distribution, pass rate per optimizer and feature
-group, how often each misconception was named, and the submissions whose grading hit a
-limit. It depends on the results only, not on how long gradings took: seconds and memory per
-student are in ``timings.csv`` (the one place a grade book holds run-dependent numbers)."""
+"""The class report: one self-contained HTML page (charts drawn inline as SVG) and a
+Markdown summary, from a batch's ``results/*.json``: score distribution, pass rate per
+optimizer and feature group, how often each misconception was named, and the submissions
+whose grading hit a limit. It depends on the results only, not on how long gradings took:
+seconds and memory per student are in ``timings.csv`` (the one place a grade book holds
+run-dependent numbers)."""
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 import json
 import statistics
 from pathlib import Path
@@ -49,46 +48,66 @@ def summarise(results: dict[str, dict]) -> dict:
     }
 
 
-def _figure_png(draw, size=(7, 3.2)):
-    import matplotlib
+WIDTH, ROW, CHAR = 760, 18, 6.8     # a chart's width, a bar's height, a character's (12 px)
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=size)
-    draw(ax)
-    fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=100)
-    plt.close(fig)
-    return base64.b64encode(buffer.getvalue()).decode()
+def _svg(title: str, height: int, body: list[str], width: float = WIDTH) -> str:
+    """An inline SVG chart: drawn as text, so the report needs no plotting library."""
+    return (f'<svg role="img" aria-label="{html.escape(title)}" width="{width:.0f}" '
+            f'height="{height}" viewBox="0 0 {width:.0f} {height}" font-size="12" '
+            f'font-family="system-ui,sans-serif"><title>{html.escape(title)}</title>'
+            f'<text x="0" y="14" font-weight="bold">{html.escape(title)}</text>'
+            + "".join(body) + "</svg>")
+
+
+def bar_chart(title: str, rows: list[tuple[str, float]], scale: float, color: str,
+              unit: str = "") -> str:
+    """Horizontal bars, one per (label, value), the longest ``scale`` long, each value
+    written at its end; the labels' column as wide as the longest label."""
+    left = CHAR * max((len(label) for label, _ in rows), default=0) + 10
+    body, span = [], 400
+    for n, (label, value) in enumerate(rows):
+        y, length = 26 + n * ROW, span * value / scale if scale else 0
+        body.append(f'<text x="{left - 6:.1f}" y="{y + 12}" text-anchor="end">'
+                    f'{html.escape(label)}</text><rect x="{left:.1f}" y="{y + 2}" '
+                    f'width="{length:.1f}" height="{ROW - 4}" fill="{color}"/>'
+                    f'<text x="{left + length + 4:.1f}" y="{y + 12}">{value:g}{unit}</text>')
+    return _svg(title, 32 + ROW * len(rows), body, max(left + span + 50, WIDTH))
+
+
+def histogram(title: str, values: list[float], edges: list[float], color: str) -> str:
+    """Vertical bars counting ``values`` between consecutive ``edges`` (the last bin holds
+    its upper edge), the count above each bar and the edges below."""
+    counts = [sum(lo <= v < hi or (hi == edges[-1] and v == hi) for v in values)
+              for lo, hi in zip(edges, edges[1:])]
+    top, floor, width = max(counts, default=0) or 1, 190, (WIDTH - 40) / len(counts)
+    body = []
+    for n, count in enumerate(counts):
+        x, height = 20 + n * width, 150 * count / top
+        body.append(f'<rect x="{x + 1:.1f}" y="{floor - height:.1f}" width="{width - 2:.1f}" '
+                    f'height="{height:.1f}" fill="{color}"/>')
+        if count:
+            body.append(f'<text x="{x + width / 2:.1f}" y="{floor - height - 3:.1f}" '
+                        f'text-anchor="middle">{count}</text>')
+        body.append(f'<text x="{x:.1f}" y="{floor + 14}" text-anchor="middle">'
+                    f"{edges[n]:g}</text>")
+    body.append(f'<text x="{WIDTH - 20}" y="{floor + 14}" text-anchor="middle">'
+                f"{edges[-1]:g}</text>")
+    return _svg(title, floor + 22, body)
 
 
 def figures(s: dict) -> dict[str, str]:
-    def hist(ax):
-        ax.hist(s["finals"], bins=range(0, 105, 5), color="#1f77b4", edgecolor="white")
-        ax.set(xlabel="final score", ylabel="students", title="Score distribution")
-
-    def rates(ax):
-        names = list(s["pass_rates"])
-        ax.barh(names, [100 * s["pass_rates"][n] for n in names], color="#2ca02c")
-        ax.set(xlabel="% of students with full points", xlim=(0, 100),
-               title="Pass rate per optimizer feature and question")
-        ax.invert_yaxis()
-        ax.tick_params(axis="y", labelsize=7)
-
-    def misconceptions(ax):
-        ids = [m for m, _ in s["misconceptions"]] or ["(none)"]
-        counts = [c for _, c in s["misconceptions"]] or [0]
-        ax.barh(ids, counts, color="#9467bd")
-        ax.set(xlabel="students", title="Misconceptions named")
-        ax.invert_yaxis()
-        ax.tick_params(axis="y", labelsize=8)
-
-    return {"Score distribution": _figure_png(hist),
-            "Pass rates": _figure_png(rates, (8, 0.22 * len(s["pass_rates"]) + 1.2)),
-            "Misconceptions": _figure_png(misconceptions,
-                                          (7, 0.3 * max(len(s["misconceptions"]), 1) + 1.2))}
+    """{title: inline SVG}: the score distribution, the pass rate of each feature and
+    question, and how many students each misconception was named for."""
+    rates = [(name, round(100 * rate)) for name, rate in s["pass_rates"].items()]
+    named = s["misconceptions"] or [("(none)", 0)]
+    return {"Score distribution": histogram("Score distribution (students per 5 points of "
+                                            "final score)", s["finals"],
+                                            list(range(0, 105, 5)), "#1f77b4"),
+            "Pass rates": bar_chart("Pass rate per optimizer feature and question (% of "
+                                    "students with full points)", rates, 100, "#2ca02c", "%"),
+            "Misconceptions": bar_chart("Misconceptions named (students)", named,
+                                        max(c for _, c in named) or 1, "#9467bd")}
 
 
 def markdown(s: dict) -> str:
@@ -110,8 +129,7 @@ def markdown(s: dict) -> str:
 
 
 def page(s: dict, md: str) -> str:
-    images = "".join(f'<figure><img alt="{html.escape(t)}" src="data:image/png;base64,{b}">'
-                     f"</figure>" for t, b in figures(s).items())
+    images = "".join(f"<figure>{chart}</figure>" for chart in figures(s).values())
     rows = "".join(f"<tr><td>{html.escape(n)}</td><td>{100 * r:.0f}%</td></tr>"
                    for n, r in s["pass_rates"].items())
     mis = "".join(f"<tr><td><code>{m}</code></td><td>{html.escape(BY_ID[m].title)}</td>"
@@ -122,7 +140,8 @@ def page(s: dict, md: str) -> str:
     return f"""<!doctype html><html><head><meta charset="utf-8"><title>Class report</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:960px;margin:2em auto;color:#222}}
 table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ddd;padding:4px 10px}}
-th{{background:#f4f4f4}}figure{{margin:1em 0}}img{{max-width:100%}}.big{{font-size:1.3em}}</style>
+th{{background:#f4f4f4}}figure{{margin:1em 0}}svg{{max-width:100%;height:auto}}
+.big{{font-size:1.3em}}</style>
 </head><body><h1>Class report</h1>
 <p class="big">{s['n']} submissions &middot; mean {s['mean']:.1f}
 &middot; median {s['median']:.1f}</p>

@@ -117,7 +117,8 @@ def test_class_report(graded_class):
     assert "| `rmsprop-alpha-swapped` | RMSprop's alpha and 1 - alpha swapped | 1 |" in md
     assert "- looper: not-run, timeout" in md
     html = (out / "report.html").read_text()
-    assert html.count("data:image/png;base64,") == 3 and "<h2>Misconceptions named</h2>" in html
+    assert html.count('<svg role="img"') == 3 and "<h2>Misconceptions named</h2>" in html
+    assert ">rmsprop-alpha-swapped</text>" in html
 
 
 def test_batch_results_equal_grading_each_alone(graded_class):

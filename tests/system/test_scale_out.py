@@ -1,6 +1,7 @@
 """The cluster recipes in docs/scale-out/, checked as far as this machine allows: the
 Kubernetes manifest against Kubernetes' own schema, the Slurm script by bash and by a dry run
-with Slurm's variables, grading a shard with nothing heavier than the shard's requirements."""
+with Slurm's variables, grading shards and merging them with nothing heavier than the
+shard's requirements."""
 
 import os
 import subprocess
@@ -47,7 +48,8 @@ def test_the_schema_check_refuses_a_broken_manifest():
         kubernetes_validate.validate(job, kubernetes_validate.latest_version(), strict=True)
 
 
-def test_the_slurm_script_parses_and_grades_its_shard_with_the_shard_requirements(tmp_path):
+def test_the_slurm_script_grades_its_shard_and_the_merge_runs_with_the_shard_requirements(
+        tmp_path):
     script = DOCS / "grade.sbatch"
     assert subprocess.run(["bash", "-n", str(script)]).returncode == 0
     submissions = tmp_path / "submissions"
@@ -66,6 +68,17 @@ def test_the_slurm_script_parses_and_grades_its_shard_with_the_shard_requirement
     assert "shard 1 of 2, from SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT" in done.stderr
     assert (tmp_path / "grades" / "shard-1-of-2" / "shard.json").exists()
     assert len(list((tmp_path / "grades" / "shard-1-of-2" / "results").glob("*.json"))) == 2
+    # the other task, then the merge: grade book and class report, still without plotting
+    done = subprocess.run(["bash", str(script)], env={**env, "SLURM_ARRAY_TASK_ID": "0"},
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    shards = sorted(str(p) for p in (tmp_path / "grades").glob("shard-*"))
+    done = subprocess.run([sys.executable, "-m", "toolkit", "merge", *shards, "--out",
+                           str(tmp_path / "merged")], env=env, cwd=ROOT, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "4 submissions" in (tmp_path / "merged" / "report.md").read_text()
+    assert (tmp_path / "merged" / "report.html").read_text().count("<svg") == 3
 
 
 def test_the_shard_requirements_are_the_runtime_and_the_batch_command_s_own():
