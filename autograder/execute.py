@@ -58,8 +58,25 @@ def request_for(source: str, cases: list[tuple[Case, dict]], arrays: Mapping,
               "state_keys": {p: k["keys"] for p, k in keys.items()}} for case, keys in cases]
     head = wire.encode({"source": source, "cases": metas, "limits": limits,
                         "answers": list(answers)})
-    return head, [wire.encode({}, references.split(arrays, case.id, "inputs"))
-                  for case, _ in cases]
+    return head, [input_frame(arrays, case.id) for case, _ in cases]
+
+
+_FRAMES: dict[str, tuple[list, bytes]] = {}   # case id -> (the arrays encoded, their frame)
+
+
+def input_frame(arrays: Mapping, case_id: str) -> bytes:
+    """The frame of a case's inputs. The stored references are read-only arrays shared by
+    every grading of a process (``references.read_packed``), so a batch worker encodes each
+    case's once: a frame is reused while its very arrays, unchangeable, are the inputs."""
+    inputs = list(references.split(arrays, case_id, "inputs").items())
+    cached = _FRAMES.get(case_id)
+    if cached and len(cached[0]) == len(inputs) and all(
+            a is b for a, (_, b) in zip(cached[0], inputs)):
+        return cached[1]
+    frame = wire.encode({}, dict(inputs))
+    if not any(value.flags.writeable for _, value in inputs):
+        _FRAMES[case_id] = [value for _, value in inputs], frame
+    return frame
 
 
 def run_submission(source: str, plan: dict[str, list[tuple[Case, dict]]], arrays: Mapping,

@@ -137,9 +137,14 @@ def _warden(spec, fds, readable, paths):
 
 def _end_orphans():
     """Kill and reap every process the child left: as their subreaper they are ours, each
-    found by its parent pid, round after round until none is left."""
+    found by its parent pid, round after round until none is left. (In a PID namespace
+    the kernel ended them with the child: nothing is left to look for.)"""
     me = str(os.getpid())
     for _ in range(1000):
+        try:
+            os.waitpid(-1, os.WNOHANG)   # (a process of ours that ended: reaped below)
+        except ChildProcessError:
+            return              # none left
         found = []
         for entry in os.listdir("/proc"):
             try:
