@@ -172,6 +172,8 @@ class Sandbox:
             # Only what root made and no child could write in: the stderr files (each
             # child held one descriptor, never the folder) and empty folders.
             shutil.rmtree(self.private, ignore_errors=True)
+            if not launch.FORKING:    # the children's folder, theirs and ours: one user
+                self._remove_work(self.root / "work")
             for folder in (self.mountpoint, self.root):
                 with contextlib.suppress(OSError):
                     folder.rmdir()
@@ -200,6 +202,16 @@ class Sandbox:
             folder.rmdir()
         except OSError:
             self.notes.append(f"a scratch folder could not be emptied: {folder}")
+
+    def _remove_work(self, work):
+        """Remove the folder fresh-interpreter children worked in (Windows, macOS): they
+        ran as this user, so this user removes it; one it cannot costs a note."""
+        try:
+            shutil.rmtree(work)
+        except FileNotFoundError:
+            pass
+        except (OSError, RecursionError):    # (a tree deeper than rmtree recurses)
+            self.notes.append(f"the children's folder could not be removed: {work}")
 
     def _identity_spec(self):
         return {"uid": self.identity[0], "gid": self.identity[1]} if self.identity else {}

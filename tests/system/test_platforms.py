@@ -64,12 +64,19 @@ except AssertionError as exc:
 
 
 def checked(function, path, tmp_path, platform=None):
+    """The check's verdict, run as on ``platform``; it leaves nothing in the temporary
+    folder (a student's laptop runs many checks)."""
+    import os
+
     prelude = PRELUDE.get(platform, "")
     no_proc = NO_PROC if platform else ""
+    temp = tmp_path / f"temp-{platform}"
+    temp.mkdir(exist_ok=True)
     done = subprocess.run([sys.executable, "-c", RUN_CHECK, str(TEMPLATE), function, str(path),
                            prelude, no_proc, *POSIX_ONLY], capture_output=True, text=True,
-                          cwd=tmp_path, timeout=120)
+                          cwd=tmp_path, timeout=120, env={**os.environ, "TMPDIR": str(temp)})
     assert done.returncode == 0, done.stderr[-3000:]
+    assert list(temp.iterdir()) == []
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
