@@ -39,8 +39,12 @@ def cmd_worker(args: argparse.Namespace) -> int:
     import json
 
     launch.prepare()
+    import gc
+
+    from . import grade, results  # noqa: F401 - every grading's modules, loaded once
     from .safely import grade_safely
 
+    gc.freeze()     # what lives as long as the worker: its gradings' collections skip it
     replies, sys.stdout = sys.stdout, sys.stderr    # nothing else reaches the reply channel
     for line in sys.stdin:
         job = json.loads(line)

@@ -15,6 +15,7 @@ namespaces, then runs ``main.main`` (its seccomp filter, limits, and only then t
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import select
@@ -44,6 +45,9 @@ def serve(sock: socket.socket) -> None:
     """Fork a warden per request until the grader closes its end of ``sock``; reap each
     warden as it ends (a SIGCHLD wakes the loop)."""
     readable, paths = confine.readable_paths(), confine.import_paths()
+    # Everything loaded so far lives as long as the zygote: out of the collector's sight,
+    # no child's collection walks (and so copies) the pages it shares with the zygote.
+    gc.freeze()
     wake, woken = os.pipe()
     os.set_blocking(woken, False)
     signal.set_wakeup_fd(woken)
