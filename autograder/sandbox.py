@@ -54,7 +54,10 @@ PACKAGE = Path(__file__).resolve().parent
 PROTECTED = [PACKAGE / "data", PACKAGE.parent / "solutions", PACKAGE.parent / "assignment"]
 TIMEOUT_PER_FUNCTION = 20.0   # wall-clock seconds for all of one function's cases
 TIMEOUT_PER_SUBMISSION = 120.0
-GRADER_RESERVE = 10.0         # of the submission's budget, kept for comparing and writing
+# Of the submission's budget, kept for ending the last child, comparing and writing: a
+# quarter, at least 2 s (what a loaded machine may take however small the budget), at most
+# 10 s, and never more than half the budget.
+GRADER_RESERVE = (0.25, 2.0, 10.0)
 LIMITS = {
     "address_space": 512 * 2**20,  # one process; the cgroup bounds them all together
     "file_size": 16 * 2**20,
@@ -245,8 +248,11 @@ class Sandbox:
         Raises SandboxBroken if a child cannot start and answer (no submission code ran).
         """
         if self.deadline is None:   # the grader's own work after the children fits in
-            self.deadline = time.monotonic() + self.budget - min(GRADER_RESERVE,
-                                                                 self.budget / 4)
+            share, least, most = GRADER_RESERVE
+            reserve = min(max(self.budget * share, least), most, self.budget / 2)
+            self.deadline = time.monotonic() + self.budget - reserve
+        if functions and time.monotonic() >= self.deadline:   # no child starts past it
+            return {f: ([], True, None) for f in functions}, None
         outcome, head, names = {}, None, list(functions)
         while True:   # at least one child: with no function, it still loads and reports
             order = [f for f in names for _ in functions[f]]
