@@ -1,5 +1,6 @@
 """Shared fixtures: paths, and gradings cached per submission (grading is the slow part)."""
 
+import atexit
 import functools
 import json
 import os
@@ -25,6 +26,7 @@ ANSWER_KEY = ROOT / "solutions" / "optimizers.py"
 # A submission that earns every point: the step functions and the concept answers.
 SOLUTION = Path(tempfile.mkdtemp(prefix="olab-solution-")) / "solution.py"
 SOLUTION.write_text(complete_answer_key())
+atexit.register(shutil.rmtree, SOLUTION.parent, True)    # each test process made its own
 SKELETON = ROOT / "student_template" / "optimizers.py"
 TESTS = Path(__file__).resolve().parent
 SUBMISSIONS = TESTS / "submissions"
