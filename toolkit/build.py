@@ -178,8 +178,10 @@ def otter_outputs(source: str) -> dict[Path, bytes]:
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
         nbformat.write(master_notebook(source), tmp / NOTEBOOK)
+        # (otter leaves temporary folders of its own: they go in this one, and with it)
         done = subprocess.run([sys.executable, "-m", "otter", "assign", str(tmp / NOTEBOOK),
-                               str(tmp / "dist")], capture_output=True, text=True, cwd=tmp)
+                               str(tmp / "dist")], capture_output=True, text=True, cwd=tmp,
+                              env={**os.environ, "TMPDIR": folder})
         if done.returncode:
             raise SystemExit(f"otter assign failed:\n{done.stdout}\n{done.stderr}")
         out = {ROOT / "student_template" / NOTEBOOK: normalised(tmp / "dist/student" / NOTEBOOK),

@@ -8,6 +8,7 @@ import json
 import shutil
 import subprocess
 import sys
+import tempfile
 import types
 
 import pytest
@@ -16,6 +17,7 @@ from conftest import ROOT, SKELETON, SOLUTION
 from assignment import misconceptions, models
 from assignment import spec as SPEC
 from assignment.cases import ROWS
+from toolkit import build as toolkit_build
 from toolkit import consistency, variants
 
 
@@ -23,6 +25,18 @@ def test_skeleton_has_no_solution_code():
     text = SKELETON.read_text()
     assert "BEGIN SOLUTION" not in text and "_adam_update" not in text
     assert "BEGIN SOLUTION" not in SOLUTION.read_text()
+
+
+def test_otter_assign_leaves_nothing_in_the_temporary_folder(tmp_path, monkeypatch):
+    """``otter assign`` leaves temporary folders of its own behind: the build gives it a
+    temporary folder inside its own, removed with it."""
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temp))
+    monkeypatch.setattr(tempfile, "tempdir", None)      # read TMPDIR again
+    made = toolkit_build.otter_outputs(toolkit_build.SOURCE.read_text())
+    assert ROOT / "student_template" / "optimizers_lab.ipynb" in made
+    assert list(temp.iterdir()) == []
 
 
 def test_the_sources_as_they_are_are_consistent():
