@@ -141,8 +141,8 @@ def _warden(spec, fds, readable, paths):
 
 def _end_orphans():
     """Kill and reap every process the child left: as their subreaper they are ours, each
-    found by its parent pid, round after round until none is left. (In a PID namespace
-    the kernel ended them with the child: nothing is left to look for.)"""
+    found by its parent pid, round after round until none is left; at once when the child
+    left none (in a PID namespace the kernel ends them with the child)."""
     me = str(os.getpid())
     for _ in range(1000):
         try:
