@@ -99,7 +99,7 @@ class Program:
                 "import": isinstance(node, (ast.Import, ast.ImportFrom))}
 
 
-def as_float64(value: object, what: str, kinds: str = "") -> np.ndarray:
+def checked_array(value: object, what: str, kinds: str = "") -> np.ndarray:
     """``value`` as an array (not copied) whose dtype is float64 or of one of ``kinds``."""
     try:
         array = np.asarray(value)
@@ -167,7 +167,7 @@ def step_param(fn: Callable, param: np.ndarray, grad: np.ndarray, state: dict,
                         frames=submission_frames(exc.__traceback__, lines)) from None
     if result is None:
         raise StepError("returned-none", state_empty=not state)
-    result = as_float64(result, "the returned parameter")
+    result = checked_array(result, "the returned parameter")
     if result.shape != param.shape:
         raise StepError("shape", what="the returned parameter", got=list(result.shape),
                         expected=list(param.shape))
@@ -183,7 +183,7 @@ def record(t: int, state: dict, entries: list[tuple[str, tuple[int, ...], np.nda
     for key, shape, rows in entries:
         if key not in state:
             raise StepError("missing-state-key", key=key, present=sorted(map(str, state))[:10])
-        value = as_float64(state[key], f'state["{key}"]', kinds="iuf")
+        value = checked_array(state[key], f'state["{key}"]', kinds="iuf")
         if value.shape != shape:
             raise StepError("shape", what=f'state["{key}"]', got=list(value.shape),
                             expected=list(shape))
