@@ -54,10 +54,6 @@ PACKAGE = Path(__file__).resolve().parent
 PROTECTED = [PACKAGE / "data", PACKAGE.parent / "solutions", PACKAGE.parent / "assignment"]
 TIMEOUT_PER_FUNCTION = 20.0   # wall-clock seconds for all of one function's cases
 TIMEOUT_PER_SUBMISSION = 120.0
-# Of the submission's budget, kept for ending the last child, comparing and writing: a
-# quarter, at least 2 s (what a loaded machine may take however small the budget), at most
-# 10 s, and never more than half the budget.
-GRADER_RESERVE = (0.25, 2.0, 10.0)
 LIMITS = {
     "address_space": 512 * 2**20,  # one process; the cgroup bounds them all together
     "file_size": 16 * 2**20,
@@ -69,6 +65,13 @@ SCRATCH_BYTES = 64 * 2**20         # /tmp, /var/tmp and /dev/shm of one child, t
 CHILD_PROCESSES = 16               # the sandbox user's processes (RLIMIT_NPROC)
 CHILD_START = 30.0             # seconds for a child to start and say it is ready
 
+
+
+def grader_reserve(budget: float) -> float:
+    """Seconds of a submission's ``budget`` kept for the grader's own end (ending the last
+    child, comparing, writing the results): a quarter of it, at least 2 s (what a loaded
+    machine may take however small the budget), at most 10 s, never more than half."""
+    return min(max(budget / 4, 2.0), 10.0, budget / 2)
 
 
 def switched_off() -> set[str]:
@@ -248,9 +251,7 @@ class Sandbox:
         Raises SandboxBroken if a child cannot start and answer (no submission code ran).
         """
         if self.deadline is None:   # the grader's own work after the children fits in
-            share, least, most = GRADER_RESERVE
-            reserve = min(max(self.budget * share, least), most, self.budget / 2)
-            self.deadline = time.monotonic() + self.budget - reserve
+            self.deadline = time.monotonic() + self.budget - grader_reserve(self.budget)
         if functions and time.monotonic() >= self.deadline:   # no child starts past it
             return {f: ([], True, None) for f in functions}, None
         outcome, head, names = {}, None, list(functions)

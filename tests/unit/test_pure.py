@@ -13,6 +13,7 @@ from autograder.compare import ATOL, RTOL, close, compare
 from autograder.errors import MESSAGES, WORDS, Kind, message
 from autograder.execute import Run
 from autograder.report import case_line, error_text
+from autograder.sandbox import grader_reserve
 from autograder.score import GroupScore, question_scores, score
 
 CASE = Case("adam", "basic", "stream", True, {"lr": 0.01})
@@ -170,3 +171,9 @@ def test_a_rebuilt_record_keeps_only_what_the_trusted_side_can_check():
 def test_a_concept_answer_is_a_finite_float_or_nothing():
     got = untrusted.answers({"q": 1.5, "r": "1e400", "s": math.nan, "t": 2.0}, ["q", "r", "s"])
     assert got["q"] == 1.5 and "t" not in got
+
+
+@pytest.mark.parametrize("budget, kept", [(120, 10), (20, 5), (5, 2), (3, 1.5), (1, 0.5)])
+def test_the_grader_keeps_a_quarter_of_the_budget_at_least_2_s_at_most_10_s_or_half(budget,
+                                                                                     kept):
+    assert grader_reserve(budget) == kept
