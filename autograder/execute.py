@@ -49,15 +49,17 @@ def plan_for(cases: list[Case], expected: dict[str, dict]) -> dict[str, dict]:
 
 
 def request_for(source: str, cases: list[tuple[Case, dict]], arrays: Mapping,
-                limits: dict, answers: Iterable[str] = ()) -> tuple[bytes, list[bytes]]:
+                limits: dict, answers: Iterable[str] = (),
+                more: bool = False) -> tuple[bytes, list[bytes]]:
     """(the request frame: kept source, the cases' functions and configs, the concept answer
     names whose values to report; the input frame of each case, sent as that case begins).
+    With ``more``, the frame of more cases for a child that has the source already.
     Expected values never travel."""
     metas = [{"id": case.id, "function": case.function, "problem": case.problem,
               "steps": case.steps, "config": case.config,
               "state_keys": {p: k["keys"] for p, k in keys.items()}} for case, keys in cases]
-    head = wire.encode({"source": source, "cases": metas, "limits": limits,
-                        "answers": list(answers)})
+    head = wire.encode({"cases": metas} if more else {
+        "source": source, "cases": metas, "limits": limits, "answers": list(answers)})
     return head, [input_frame(arrays, case.id) for case, _ in cases]
 
 
@@ -83,37 +85,33 @@ def run_submission(source: str, plan: dict[str, list[tuple[Case, dict]]], arrays
                    sandbox: Sandbox, answers: Iterable[str] = (),
                    load: bool = False) -> tuple[dict[str, Run], Loaded]:
     """Run every function of ``plan`` ({function: [(case, state_keys)]}) in ``sandbox`` (an
-    entered ``Sandbox``); the first child also reports the values of the ``answers`` names
-    (a child runs for them even when no function does, and with ``load`` for the load's
+    entered ``Sandbox``); the child also reports the values of the ``answers`` names (a
+    child runs for them even when no function does, and with ``load`` for the load's
     warnings alone).
 
-    Public cases run first, in children that never receive a hidden input; hidden cases
-    after them, in children of their own (fresh namespaces, in the grading's one budget), so
-    nothing a submission does with a hidden input can reach a public case's feedback.
+    Every public case runs first; a hidden case's config and inputs reach the child only
+    once every public case it ran has reported, so nothing a submission does with them
+    can reach a public case's feedback.
 
     ``state_keys`` maps each parameter to {"shape": ..., "keys": {torch's state key: shape}}.
     Returns ({case id: Run}, Loaded).
     """
     if not plan and not answers and not load:
         return {}, Loaded()
-    runs, head, own = {}, None, _own(source)
-    parts = []
-    for public in (True, False):
-        part = {f: [(c, k) for c, k in cases if c.public == public] for f, cases in plan.items()}
-        part = {f: cases for f, cases in part.items() if cases}
-        if part or (public and (answers or load)):   # (a child runs to load alone)
-            parts.append(part)
-    sandbox.runs_left = len(parts)
-    for part in parts:
-        def make_request(names, first, part=part, asked=answers if head is None else ()):
-            return request_for(source, [c for f in names for c in part[f]], arrays,
-                               sandbox.limits(), asked if first else ())
+    groups = {(f, public): [(c, k) for c, k in cases if c.public == public]
+              for public in (True, False) for f, cases in plan.items()}
+    groups = {key: cases for key, cases in groups.items() if cases}
+    own = _own(source)
 
-        outcome, loaded_frame = sandbox.run({f: [c.id for c, _ in part[f]] for f in part},
-                                        make_request)
-        head = head or loaded_frame
-        for function, cases in part.items():
-            runs.update(collect(cases, *outcome[function], sandbox.timeout, own))
+    def make_request(keys, first, more):
+        return request_for(source, [c for key in keys for c in groups[key]], arrays,
+                           sandbox.limits(), answers if first else (), more)
+
+    outcome, head = sandbox.run({key: [c.id for c, _ in cases] for key, cases in groups.items()},
+                                make_request, gated={key for key in groups if not key[1]})
+    runs = {}
+    for key, cases in groups.items():
+        runs.update(collect(cases, *outcome[key], sandbox.timeout, own))
     return runs, loaded(head, own, answers)
 
 

@@ -1,8 +1,9 @@
 """Sandboxed child processes that run submission code (trusted side; standard library
 only, so a child can start while the grader is still importing NumPy).
 
-One child runs a submission's cases, function after function; only a function that
-hangs or ends its child costs a fresh child, which takes over from the next function.
+One child runs a submission's cases, function after function, the hidden cases after the
+public ones (sent only once those have reported); only a function that hangs or ends its
+child costs a fresh child, which takes over from the next function.
 A spare child is started when the sandbox opens, so its start-up overlaps the grader's
 own work. On Linux children are forked by a zygote (``launch.py``) that has imported
 NumPy and nothing of the grader's data; elsewhere each is a fresh ``python -I -S``. A
@@ -42,7 +43,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Hashable
 from pathlib import Path
 
 from . import launch
@@ -138,7 +139,6 @@ class Sandbox:
         self.mountpoint.mkdir(mode=0o755)
         os.chmod(self.root, 0o711)
         self.started, self.deadline, self.proven, self.spare = 0, None, False, None
-        self.runs_left = 2       # the public cases' child, then the hidden cases'
         # every child so far in a PID namespace of its own (as each ready frame confirms)
         self.contained = self.namespaces
         self._keep_spare()
@@ -149,12 +149,8 @@ class Sandbox:
         self.spare = self.spare or self._spawn()
 
     def _take_spare(self):
-        """The spare child, and a new spare started at once for the run after this one
-        (the hidden cases'), so no run waits for a child to start."""
+        """The spare child, or a child started now (after one that hung or ended)."""
         child, self.spare = self.spare or self._spawn(), None
-        if self.runs_left > 1 and self.contained:   # (else the kill between runs ends it)
-            self.spare = self._spawn()
-        self.runs_left -= 1
         return child
 
     @property
@@ -235,36 +231,42 @@ class Sandbox:
     def env(self) -> dict[str, str]:
         return launch.interpreter_env()
 
-    def run(self, functions: dict[str, list[str]],
-            make_request: Callable[[list[str], bool], tuple[bytes, list[bytes]]],
-            ) -> tuple[dict[str, tuple[list[bytes], bool, int | str | None]], bytes | None]:
-        """Run ``functions`` ({function: [case ids]}, in order) in as few children as
-        possible: one, unless a function hangs (past ``timeout``, from when it began) or
-        ends its child; then a fresh child takes over from the next function.
-        ``make_request(names, first)`` is (the request frame, the input frame of each case)
-        for a child running those functions. Every call shares the submission's budget,
-        and starts from no process of the sandbox user: what one call's children leave
-        behind never meets the next call's (the hidden cases').
+    def run(self, groups: dict[Hashable, list[str]],
+            make_request: Callable[[list, bool, bool], tuple[bytes, list[bytes]]],
+            gated: Collection = (),
+            ) -> tuple[dict[Hashable, tuple[list[bytes], bool, int | str | None]], bytes | None]:
+        """Run ``groups`` ({key: [case ids]}, in order; a key names some cases of one function)
+        in as few children as possible: one, unless a function hangs (past ``timeout``,
+        from when it began) or ends its child; then a fresh child takes over from the next
+        key. ``make_request(keys, first, more)`` is (the request frame, the input frame of
+        each case) for a child running those keys; with ``more``, the frame of more cases
+        for a child already running. The cases of ``gated`` keys reach a child only once
+        every case it ran before them has reported: nothing it does with them can change
+        those cases' frames (the hidden cases after the public ones). Every call shares
+        the submission's budget, and starts from no process of the sandbox user.
 
-        Returns ({function: (its cases' frames, in order, undecoded; timed_out, exit code)},
+        Returns ({key: (its cases' frames, in order, undecoded; timed_out, exit code)},
         the load frame, undecoded, or None). A child's frames are trusted for nothing here.
         Raises SandboxBroken if a child cannot start and answer (no submission code ran).
         """
         if self.deadline is None:   # the grader's own work after the children fits in
             self.deadline = time.monotonic() + self.budget - grader_reserve(self.budget)
-        if functions and time.monotonic() >= self.deadline:   # no child starts past it
-            return {f: ([], True, None) for f in functions}, None
-        outcome, head, names = {}, None, list(functions)
+        if groups and time.monotonic() >= self.deadline:   # no child starts past it
+            return {f: ([], True, None) for f in groups}, None
+        outcome, head, names = {}, None, list(groups)
         while True:   # at least one child: with no function, it still loads and reports
-            order = [f for f in names for _ in functions[f]]
+            order = [f for f in names for _ in groups[f]]
+            cut = next((i for i, f in enumerate(names) if f in gated), 0)
+            now, later = names[:cut] or names, names[cut:] if cut else []
             frames, stopped, timed_out, code = self._run_child(
-                *make_request(names, head is None), order)
+                make_request(now, head is None, False), order,
+                make_request(later, False, True) if later else None)
             head = head or (frames[0] if frames else None)
             start = 1                  # frames[0] is the load frame
             for f in names:
-                outcome[f] = (frames[start:start + len(functions[f])],
+                outcome[f] = (frames[start:start + len(groups[f])],
                               f == stopped and timed_out, code if f == stopped else 0)
-                start += len(functions[f])
+                start += len(groups[f])
             names = names[names.index(stopped) + 1:] if stopped else []
             if not names:
                 break
@@ -350,10 +352,12 @@ class Sandbox:
                 _end((proc, stderr_path, io, spawned))
                 raise SandboxBroken(self._start_failure(proc, stderr_path))
 
-    def _run_child(self, request, inputs, order):
-        """One child over ``order`` (the function of each case, in order), sent the request
-        and every case's inputs once it is ready (it reads each as that case begins; a
-        writer thread takes what the pipe cannot hold yet). Returns
+    def _run_child(self, first, order, later=None):
+        """One child over ``order`` (the key of each case, in order), sent ``first`` (the
+        request frame, every case's input frame) once it is ready (it reads each as that
+        case begins; a writer thread takes what the pipe cannot hold yet), then ``later``
+        (the frame of more cases, their input frames), if any, once every case of
+        ``first`` has reported; then the end of its input. Returns
         (its complete frames after the ready frame, undecoded: the load frame, then one per
         case reported; the function it stopped in, or None; timed out; exit code)."""
         child = self._take_spare()
@@ -368,8 +372,9 @@ class Sandbox:
             return [], order[0] if order else None, False, proc.returncode
         self.proven = True
         self._note_ready(io)
-        for frame in (request, *inputs):
-            io.send(frame)
+        waiting = 2 + len(first[1])     # the ready frame, the load frame, those cases'
+        for frame in (first[0], *first[1], *([] if later else [None])):
+            io.send(frame)              # (None: the end of its input)
         timed_out, seen = False, 0
         current, since = order[0] if order else None, time.monotonic()
         while True:
@@ -378,6 +383,10 @@ class Sandbox:
             now = order[reported] if reported < len(order) else None
             if now != current:
                 current, since = now, time.monotonic()
+            if later and count >= waiting:
+                for frame in (later[0], *later[1], None):
+                    io.send(frame)
+                later = None
             if count >= 2 + len(order) or io.ended:
                 break
             if time.monotonic() - since > self.timeout or time.monotonic() > self.deadline:
@@ -455,8 +464,11 @@ class ChildIO:
                     view = view[self.proc.stdin.write(view) or 0:]
             except (OSError, ValueError):
                 return
+        with contextlib.suppress(OSError):
+            self.proc.stdin.close()     # the end of the child's input
 
     def send(self, data: bytes | None) -> None:
+        """Write ``data`` after what was sent before; None ends the child's input."""
         self.outbox.put(data)
 
     def wait(self, seen: int, seconds: float) -> int:

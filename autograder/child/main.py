@@ -242,7 +242,9 @@ def main(layers: Iterable[str] = (), network_filter: bool = True) -> None:
     parent's proof that the sandbox works, before any submission code exists here; with
     ``layers``, what of the isolation did not hold, and the network filter's word); then
     the request (source, cases, limits); then, for each case, that case's inputs alone,
-    read as the case begins, and one frame back."""
+    read as the case begins, and one frame back. Then, until its input ends, more cases
+    (``{"cases": [...]}``), each followed by its inputs as before: how the hidden cases
+    follow the public ones, sent only once the public cases' frames are all in."""
     private_memory()
     network = no_network() if network_filter else "no network filter in the child " \
         "(switched off)"
@@ -263,20 +265,26 @@ def main(layers: Iterable[str] = (), network_filter: bool = True) -> None:
                            "limits_skipped": skipped}))
     out.flush()
     del namespace
-    for case in meta["cases"]:
-        _, inputs = wire.read_frame(stdin)
-        namespace, _ = program.load()   # every case starts from a fresh load
-        fn = namespace.get(case["function"])
-        error: dict | None
-        if not callable(fn):
-            trace: dict[str, np.ndarray] = {}
-            done, error = 0, {"kind": "missing-function", "step": 1, "param": None}
-        else:
-            trace, done, error = run_case(fn, case, unpack_inputs(inputs), program.lines)
-        del inputs, namespace, fn
-        out.write(wire.encode({"case": case["id"], "completed": done, "error": error},
-                              trace if done else None))
-        out.flush()
+    cases = meta["cases"]
+    while True:
+        for case in cases:
+            _, inputs = wire.read_frame(stdin)
+            namespace, _ = program.load()   # every case starts from a fresh load
+            fn = namespace.get(case["function"])
+            error: dict | None
+            if not callable(fn):
+                trace: dict[str, np.ndarray] = {}
+                done, error = 0, {"kind": "missing-function", "step": 1, "param": None}
+            else:
+                trace, done, error = run_case(fn, case, unpack_inputs(inputs), program.lines)
+            del inputs, namespace, fn
+            out.write(wire.encode({"case": case["id"], "completed": done, "error": error},
+                                  trace if done else None))
+            out.flush()
+        try:    # more cases, sent only once every frame above has reached the parent
+            cases = wire.read_frame(stdin)[0]["cases"]
+        except EOFError:
+            return
 
 
 if __name__ == "__main__":

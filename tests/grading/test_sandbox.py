@@ -420,6 +420,56 @@ def test_a_submission_that_never_ends_is_graded_within_its_budget(tmp_path, kind
         assert sandbox_processes(data) == []
 
 
+# --- hidden cases only after the public ones --------------------------------------------
+
+PEEK_AHEAD = """
+import gc, os, time
+ids = set({ids!r})
+seen = [v for o in gc.get_objects() if isinstance(o, dict) for v in list(o.values())
+        if isinstance(v, str) and v in ids]
+os.set_blocking(0, False)
+data, quiet = b"", 0
+while quiet < 20:                       # what waits on its input, until 0.2 s of quiet
+    try:
+        chunk = os.read(0, 1 << 16)
+    except BlockingIOError:
+        quiet += 1
+        time.sleep(0.01)
+        continue
+    if not chunk:
+        break
+    data += chunk
+seen += [i for i in ids if i.encode() in data]
+raise RuntimeError("AHEAD " + str(len(seen)))
+"""
+
+
+def peek_ahead(tmp_path):
+    """How many hidden cases' ids the first public case of SGD finds in its child: in the
+    harness's memory, or waiting on its input."""
+    path = tmp_path / "ahead.py"
+    hidden = [c.id for c in load_cases() if not c.public]
+    path.write_text(submission(once(PEEK_AHEAD.format(ids=hidden))))
+    grading, _ = grade_in(path, timeout=2)
+    first = next(c for c in grading.cases if c.public and c.function == "sgd_step")
+    message = grading.outcomes[first.id].error["message"]
+    assert message.startswith("AHEAD "), message
+    return int(message.split()[1])
+
+
+def test_a_public_case_sees_no_hidden_case(tmp_path):
+    """Hidden cases run in the same child as the public ones, after them: their configs and
+    inputs reach it only once every public case has reported."""
+    assert peek_ahead(tmp_path) == 0
+
+
+def test_hidden_cases_sent_with_the_public_ones_would_be_seen(tmp_path, monkeypatch):
+    run = Sandbox.run
+    monkeypatch.setattr(Sandbox, "run", lambda self, groups, make_request, gated=():
+                        run(self, groups, make_request))
+    assert peek_ahead(tmp_path) > 0
+
+
 # --- the zygote ------------------------------------------------------------------------
 
 def hidden_bytes(count=64):

@@ -83,10 +83,10 @@ def test_each_case_trusts_only_its_own_well_formed_frame():
     assert runs[cases[3].id].error == {"kind": "timeout", "exit_code": None, "seconds": 3.0}
 
 
-def test_children_get_one_visibility_and_each_case_its_own_inputs_only():
-    """Public cases run first, in children that never receive a hidden input, and hidden
-    ones in the sandbox set apart for them; the request holds no array at all; each case's
-    inputs travel in a frame of their own."""
+def test_hidden_cases_follow_the_public_ones_and_each_case_gets_its_own_inputs_only():
+    """Public cases first; hidden ones gated behind them, sent as a frame of more cases that
+    carries no source; no request holds an array; each case's inputs travel in a frame of
+    their own."""
     from autograder.execute import run_submission
 
     cases = [c for c in CASES if c.function in ("sgd_step", "adam_step")]
@@ -98,26 +98,31 @@ def test_children_get_one_visibility_and_each_case_its_own_inputs_only():
     by_id = {c.id: c for c in cases}
 
     class Recorder:
-        timeout, runs = 1.0, []
+        timeout, sent = 1.0, []
 
         def limits(self):
             return {}
 
-        def run(self, functions, make_request):
-            ids = [i for f in functions for i in functions[f]]
-            request, inputs = make_request(list(functions), True)
-            (meta, request_arrays), = wire.split_frames(request)
-            assert request_arrays == {} and [c["id"] for c in meta["cases"]] == ids
-            for case_id, frame in zip(ids, inputs, strict=True):
-                (_, sent), = wire.split_frames(frame)
-                own = references.split(arrays, case_id, "inputs")
-                assert set(sent) == set(own)
-                assert all(np.array_equal(sent[k], own[k]) for k in own)
-            self.runs.append({by_id[i].public for i in ids})
-            return {f: ([], False, 0) for f in functions}, None
+        def run(self, groups, make_request, gated=()):
+            order = list(groups)
+            cut = min(i for i, key in enumerate(order) if key in gated)
+            assert all(key in gated for key in order[cut:])
+            for keys, more in ((order[:cut], False), (order[cut:], True)):
+                ids = [i for key in keys for i in groups[key]]
+                request, inputs = make_request(keys, not more, more)
+                (meta, request_arrays), = wire.split_frames(request)
+                assert request_arrays == {} and [c["id"] for c in meta["cases"]] == ids
+                assert ("source" in meta) is not more
+                for case_id, frame in zip(ids, inputs, strict=True):
+                    (_, sent), = wire.split_frames(frame)
+                    own = references.split(arrays, case_id, "inputs")
+                    assert set(sent) == set(own)
+                    assert all(np.array_equal(sent[k], own[k]) for k in own)
+                self.sent.append({by_id[i].public for i in ids})
+            return {key: ([], False, 0) for key in groups}, None
 
     run_submission("", plan, arrays, Recorder())
-    assert Recorder.runs == [{True}, {False}]      # one run per visibility, public first
+    assert Recorder.sent == [{True}, {False}]      # public first, then the hidden ones
 
 
 FORGED = [None, 7, 1.5, True, "x" * 10_000, [1], ["a", "b"], {"a": 1}, [[1, 2]], {}]
