@@ -17,7 +17,6 @@ import os
 import pwd
 import signal
 import stat
-import subprocess
 import time
 from pathlib import Path
 
@@ -59,6 +58,8 @@ def sandbox_identity(user: str) -> tuple[int, int]:
     try:
         entry = pwd.getpwnam(user)
     except KeyError:
+        import subprocess
+
         subprocess.run(["useradd", "--system", "--no-create-home", "--shell",
                         "/usr/sbin/nologin", user], check=False, capture_output=True)
         try:

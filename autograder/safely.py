@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import sys
 import time
-import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -95,6 +94,8 @@ def grade_safely(target: str | Path, json_out: str | Path | None = None, *,
         print(exc, file=log)
         outcome = Graded(NO_SANDBOX, infrastructure_error_results(started, str(exc)))
     except Exception:  # noqa: BLE001 - the grader's own failure: say so, still write results
+        import traceback
+
         detail = traceback.format_exc()
         print(detail, file=log)
         outcome = Graded(GRADER_FAILED, internal_error_results(started, detail))

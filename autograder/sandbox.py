@@ -38,7 +38,6 @@ import os
 import queue
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -300,6 +299,8 @@ class Sandbox:
             finally:
                 os.close(fd)
         else:
+            import subprocess  # (only here: the fresh-interpreter children of Windows, macOS)
+
             work = self.root / "work"
             work.mkdir(exist_ok=True)
             options = {"start_new_session": True} if os.name == "posix" else {
