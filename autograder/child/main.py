@@ -5,7 +5,7 @@ config), then each case's inputs, read as that case begins. The source is compil
 for each case it is executed afresh (so module globals never carry over), the step
 function is driven as a torch optimizer would drive its parameters, and one frame
 goes to the original stdout: the trajectory it recorded, and the first error, if
-any. The submission's own prints go to stderr.
+any. The submission's own prints go to the null device: nothing reads them.
 """
 
 from __future__ import annotations
@@ -237,22 +237,32 @@ def apply_limits(limits: dict[str, int]) -> list[str]:
     return skipped
 
 
-def main(layers: Iterable[str] = (), network_filter: bool = True) -> None:
+def main(layers: Iterable[str] = (), network_filter: bool = True,
+         prints: int | None = None) -> None:
     """The child's side of the conversation: a ready frame once Python and NumPy are up (the
     parent's proof that the sandbox works, before any submission code exists here; with
     ``layers``, what of the isolation did not hold, and the network filter's word); then
     the request (source, cases, limits); then, for each case, that case's inputs alone,
     read as the case begins, and one frame back. Then, until its input ends, more cases
     (``{"cases": [...]}``), each followed by its inputs as before: how the hidden cases
-    follow the public ones, sent only once the public cases' frames are all in."""
+    follow the public ones, sent only once the public cases' frames are all in.
+
+    What the submission prints goes to ``prints`` (a descriptor of the null device, opened
+    before the child was confined; by default opened here): nothing reads it, so
+    printing fills no file and stops no case."""
+    if prints is None:
+        prints = os.open(os.devnull, os.O_WRONLY)
     private_memory()
     network = no_network() if network_filter else "no network filter in the child " \
         "(switched off)"
     out = os.fdopen(os.dup(1), "wb")
-    os.dup2(2, 1)  # the submission's prints must not reach the frame stream
+    os.dup2(2, 1)  # nothing printed may reach the frame stream
     notes = [*layers, network] if network else list(layers)
     out.write(wire.encode({"ready": True, "notes": notes}))
     out.flush()
+    for fd in (1, 2):   # (until ready, stderr is the file the parent reads if it fails)
+        os.dup2(prints, fd)
+    os.close(prints)
     stdin = sys.stdin.buffer
     meta, _ = wire.read_frame(stdin)
     skipped = apply_limits(meta["limits"])

@@ -175,6 +175,7 @@ def _child(spec, readable, paths, isolated, layers):
     if spec.get("clean"):
         _clean(spec)
         return
+    prints = os.open(os.devnull, os.O_WRONLY)   # (Landlock would refuse it later)
     if isolated:
         confine.build_root(spec["mountpoint"], readable, spec["scratch_bytes"])
         work = "/tmp"
@@ -194,7 +195,7 @@ def _child(spec, readable, paths, isolated, layers):
     sys.path[:] = paths
     sys.path_importer_cache.clear()
     os.listdir(os.path.dirname(sys.modules["numpy"].__file__))   # readable, or no start
-    child_main.main(layers, network_filter=spec.get("seccomp", True))
+    child_main.main(layers, network_filter=spec.get("seccomp", True), prints=prints)
 
 
 def _clean(spec):

@@ -301,6 +301,17 @@ def test_scratch_space_is_bounded_in_total(tmp_path):
     assert 0 < wrote <= SCRATCH_BYTES >> 20
 
 
+def test_printing_without_end_costs_no_point(tmp_path):
+    """A correct submission left printing in its step function (100 KB a call, 50 MB in all:
+    more than a child may write to a file) scores what it would silent: what a child prints
+    goes to the null device, not to a file that fills."""
+    loud = SOLUTION.read_text().replace("def sgd_step(", "def _quiet_sgd_step(") + (
+        "\n\ndef sgd_step(param, grad, state, **hyper):\n    print('x' * 100_000)\n"
+        "    return _quiet_sgd_step(param, grad, state, **hyper)\n")
+    data, _ = grade_cli(tmp_path, loud, timeout=20)
+    assert data["score"] == TOTAL, sgd_output(data)[:2000]
+
+
 # --- what the trusted side decodes ------------------------------------------------------
 
 def test_a_frame_of_countless_tiny_arrays_is_refused_within_bounds():
