@@ -130,7 +130,8 @@ class Sandbox:
                                   f"more processes x {LIMITS['address_space'] >> 20} MiB)")
         elif not self.portable:
             self.notes.append("no Linux isolation on this system: children ran as the "
-                              "grading user under per-process limits only")
+                              "grading user, under the wall clock and the per-process "
+                              "limits this system has (none on Windows)")
         self.root = Path(tempfile.mkdtemp(prefix="olab-sandbox-"))
         self.private = self.root / "private"   # the parent's only: the children's stderr
         self.mountpoint = self.root / "root"   # where a child's own root is mounted
@@ -292,7 +293,7 @@ class Sandbox:
                     "namespaces": self.namespaces, "landlock": self.landlock,
                     "seccomp": "seccomp" not in self.off,
                     "mountpoint": str(self.mountpoint), "scratch": str(scratch),
-                    "scratch_bytes": SCRATCH_BYTES}
+                    "scratch_bytes": SCRATCH_BYTES, "limits": self.limits()}
             fd = os.open(stderr_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             try:
                 proc = launch.zygote().start(spec, fd, CHILD_START)

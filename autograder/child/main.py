@@ -238,7 +238,7 @@ def apply_limits(limits: dict[str, int]) -> list[str]:
 
 
 def main(layers: Iterable[str] = (), network_filter: bool = True,
-         prints: int | None = None) -> None:
+         prints: int | None = None, limits: dict[str, int] | None = None) -> None:
     """The child's side of the conversation: a ready frame once Python and NumPy are up (the
     parent's proof that the sandbox works, before any submission code exists here; with
     ``layers``, what of the isolation did not hold, and the network filter's word); then
@@ -247,6 +247,8 @@ def main(layers: Iterable[str] = (), network_filter: bool = True,
     (``{"cases": [...]}``), each followed by its inputs as before: how the hidden cases
     follow the public ones, sent only once the public cases' frames are all in.
 
+    ``limits`` (a forked child's, from its spec) are applied before the ready frame, which
+    names any not applied; without them, the request's are applied once it arrives.
     What the submission prints goes to ``prints`` (a descriptor of the null device, opened
     before the child was confined; by default opened here): nothing reads it, so
     printing fills no file and stops no case."""
@@ -258,6 +260,9 @@ def main(layers: Iterable[str] = (), network_filter: bool = True,
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # nothing printed may reach the frame stream
     notes = [*layers, network] if network else list(layers)
+    skipped = apply_limits(limits) if limits is not None else []
+    if skipped:
+        notes.append(f"per-process limits not applied in the child: {', '.join(skipped)}")
     out.write(wire.encode({"ready": True, "notes": notes}))
     out.flush()
     for fd in (1, 2):   # (until ready, stderr is the file the parent reads if it fails)
@@ -265,14 +270,14 @@ def main(layers: Iterable[str] = (), network_filter: bool = True,
     os.close(prints)
     stdin = sys.stdin.buffer
     meta, _ = wire.read_frame(stdin)
-    skipped = apply_limits(meta["limits"])
+    if limits is None:
+        apply_limits(meta["limits"])
     block_imports()
     program = Program(meta["source"])
     namespace, warnings = program.load()
     answers = {name: answer_value(namespace[name]) for name in meta.get("answers", ())
                if namespace.get(name, ...) is not ...}   # `x = ...` is the unanswered prompt
-    out.write(wire.encode({"load_warnings": warnings[:MAX_WARNINGS], "answers": answers,
-                           "limits_skipped": skipped}))
+    out.write(wire.encode({"load_warnings": warnings[:MAX_WARNINGS], "answers": answers}))
     out.flush()
     del namespace
     cases = meta["cases"]

@@ -9,7 +9,8 @@ joins the grading's cgroups, enters new namespaces where it may, and forks the *
 PID 1 of its own PID namespace, so when it ends every process it started ends with it.
 The warden writes the child's pid, then its exit code, to the status pipe. The child
 builds its root, drops to the sandbox user, applies Landlock where there are no
-namespaces, then runs ``main.main`` (its seccomp filter, limits, and only then the code).
+namespaces, then runs ``main.main`` (its seccomp filter and limits, its ready frame, and
+only then the code).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import contextlib
 import gc
 import json
 import os
+import resource  # noqa: F401 - loaded here: a child may not be able to read the stdlib
 import select
 import signal
 import socket
@@ -195,7 +197,8 @@ def _child(spec, readable, paths, isolated, layers):
     sys.path[:] = paths
     sys.path_importer_cache.clear()
     os.listdir(os.path.dirname(sys.modules["numpy"].__file__))   # readable, or no start
-    child_main.main(layers, network_filter=spec.get("seccomp", True), prints=prints)
+    child_main.main(layers, network_filter=spec.get("seccomp", True), prints=prints,
+                    limits=spec.get("limits"))
 
 
 def _clean(spec):

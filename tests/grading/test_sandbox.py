@@ -278,6 +278,32 @@ def test_without_the_cgroup_the_helpers_all_fit(tmp_path, monkeypatch):
     assert any("no cgroup" in n or "cgroup switched off" in n for n in grading.sandbox_notes)
 
 
+HOARD = """
+import numpy as np
+try:
+    hoard = np.ones(640 * 2**20 // 8)     # 640 MiB in one process, touched
+    raise RuntimeError("HOARD kept")
+except MemoryError:
+    raise RuntimeError("HOARD refused")
+"""
+
+
+@root_only
+@pytest.mark.parametrize("layers", ["cgroup", "namespaces,cgroup"])
+def test_without_the_cgroup_one_process_is_still_bounded(tmp_path, monkeypatch, layers):
+    """Without a cgroup, the per-process address-space limit (512 MiB) holds, also where the
+    child works on the machine's own files (Landlock, no namespaces) and may not be able
+    to read the standard library: limits are set from modules the zygote loaded, before
+    the child says it is ready."""
+    off(monkeypatch, layers)
+    path = tmp_path / "hoard.py"
+    path.write_text(submission(once(HOARD)))
+    grading, _ = grade_in(path, timeout=10)
+    shown = "\n".join(o.error.get("message", "") for o in grading.outcomes.values()
+                      if o.error)
+    assert "HOARD refused" in shown and "HOARD kept" not in shown, shown[:1000]
+
+
 SCRATCH = """
 import os
 written = 0
