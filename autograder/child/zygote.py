@@ -197,6 +197,14 @@ def _child(spec, readable, paths, isolated, layers):
     sys.path[:] = paths
     sys.path_importer_cache.clear()
     os.listdir(os.path.dirname(sys.modules["numpy"].__file__))   # readable, or no start
+    for folder in paths[:2]:    # the standard library and its extension modules
+        try:
+            os.listdir(folder)
+        except OSError as exc:
+            layers.append(f"the standard library is not readable by the child ({folder}: "
+                          f"{exc.strerror}): a submission's import of a standard module "
+                          "not loaded before fails; install Python where every user can read it")
+            break
     child_main.main(layers, network_filter=spec.get("seccomp", True), prints=prints,
                     limits=spec.get("limits"))
 

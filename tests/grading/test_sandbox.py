@@ -138,6 +138,24 @@ def test_landlock_holds_where_namespaces_are_refused(tmp_path, busy_neighbour, m
 
 
 @root_only
+def test_without_namespaces_an_unreadable_standard_library_is_noted(tmp_path, monkeypatch):
+    """Without namespaces the child reads the machine's own files as the sandbox user: the
+    note says when it cannot list the standard library (as ``ls`` run as that user finds)."""
+    import pwd
+    import sysconfig
+
+    off(monkeypatch, "namespaces")
+    grading, _ = grade_in(SOLUTION)
+    user = pwd.getpwnam(grading.sandbox_users[0])
+    listed = subprocess.run(["ls", sysconfig.get_path("stdlib")], user=user.pw_uid,
+                            group=user.pw_gid, extra_groups=[], capture_output=True)
+    noted = any(n.startswith("the standard library is not readable")
+                for n in grading.sandbox_notes)
+    assert noted == (listed.returncode != 0), grading.sandbox_notes
+    assert grading.points == TOTAL
+
+
+@root_only
 def test_with_no_layer_the_attack_takes_full_marks(tmp_path, busy_neighbour, monkeypatch):
     """The attack is real: with namespaces and Landlock off, the sandbox user reads the
     repository and the neighbour's file, and takes SGD's points it did not earn."""
