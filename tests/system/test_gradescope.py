@@ -155,6 +155,30 @@ def test_as_a_normal_user_grading_runs_under_landlock_and_says_so(image):
     assert "REFUSED PermissionError" in output and "READ the" not in output
 
 
+def test_as_in_gradescopes_container_every_honest_notebook_takes_full_marks(image):
+    """Gradescope's Docker gives root neither namespaces nor a cgroup: the children run on the
+    image's own files under Landlock, the sandbox user, rlimits and the filter. The
+    solution and every honest notebook take full marks, and the notes name only the two
+    layers missing (none that did not hold, no unreadable standard library)."""
+    import nbformat
+
+    from tests.support.honest import VARIANTS
+
+    saved = dict(image.env)
+    image.env["OLAB_SANDBOX_OFF"] = "namespaces,cgroup"
+    try:
+        notebooks = [("solution", SOLUTION.read_text(), "lab.py")] + [
+            (name, nbformat.writes(nb), "lab.ipynb") for name, nb in sorted(VARIANTS.items())]
+        for name, text, file_name in notebooks:
+            data, _, _ = run_autograder(image, text, file_name)
+            assert data["score"] == TOTAL, (name, data["output"][:1500])
+            notes = data["extra_data"]["sandbox_notes"]
+            assert len(notes) == 2 and all("switched off" in n for n in notes), notes
+    finally:
+        image.env.clear()
+        image.env.update(saved)
+
+
 def test_honest_unusual_notebooks_grade_in_the_image_as_the_solution_does(image):
     """The honest corpus (``tests/support/honest.py``) through run_autograder, with Python
     3.10 and the lean runtime: each grades as the solution notebook does."""
