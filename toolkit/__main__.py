@@ -65,6 +65,9 @@ def cmd_build_prairielearn(args: argparse.Namespace) -> int:
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
+    from autograder import launch
+
+    launch.prepare()    # a zygote for the sandbox's check, before anything is read
     from autograder.errors import SandboxBroken
 
     from .batch import run
