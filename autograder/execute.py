@@ -49,8 +49,7 @@ def plan_for(cases: list[Case], expected: dict[str, dict]) -> dict[str, dict]:
 
 
 def request_for(source: str, cases: list[tuple[Case, dict]], arrays: Mapping,
-                limits: dict, answers: Iterable[str] = (),
-                more: bool = False) -> tuple[bytes, list[bytes]]:
+                answers: Iterable[str] = (), more: bool = False) -> tuple[bytes, list[bytes]]:
     """(the request frame: kept source, the cases' functions and configs, the concept answer
     names whose values to report; the input frame of each case, sent as that case begins).
     With ``more``, the frame of more cases for a child that has the source already.
@@ -59,7 +58,7 @@ def request_for(source: str, cases: list[tuple[Case, dict]], arrays: Mapping,
               "steps": case.steps, "config": case.config,
               "state_keys": {p: k["keys"] for p, k in keys.items()}} for case, keys in cases]
     head = wire.encode({"cases": metas} if more else {
-        "source": source, "cases": metas, "limits": limits, "answers": list(answers)})
+        "source": source, "cases": metas, "answers": list(answers)})
     return head, [input_frame(arrays, case.id) for case, _ in cases]
 
 
@@ -105,7 +104,7 @@ def run_submission(source: str, plan: dict[str, list[tuple[Case, dict]]], arrays
 
     def make_request(keys, first, more):
         return request_for(source, [c for key in keys for c in groups[key]], arrays,
-                           sandbox.limits(), answers if first else (), more)
+                           answers if first else (), more)
 
     outcome, head = sandbox.run({key: [c.id for c, _ in cases] for key, cases in groups.items()},
                                 make_request, gated={key for key in groups if not key[1]})

@@ -24,8 +24,8 @@ from pathlib import Path
 
 CHILD_PACKAGE = Path(__file__).resolve().parent / "child"
 FORKING = sys.platform.startswith("linux")
-BOOT = ("import sys; sys.path[:0] = sys.argv[1:]; "
-        "from autograder.child.main import main; main()")
+BOOT = ("import json, sys; sys.path[:0] = sys.argv[2:]; "
+        "from autograder.child.main import main; main(limits=json.loads(sys.argv[1]))")
 ZYGOTE_BOOT = ("import sys; sys.path[:0] = sys.argv[2:]; "
                "from autograder.child.zygote import serve_fd; serve_fd(int(sys.argv[1]))")
 _zygote = None

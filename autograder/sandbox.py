@@ -34,6 +34,7 @@ same code runs on every OS (Windows' ``select`` takes no pipes).
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import queue
 import shutil
@@ -308,7 +309,8 @@ class Sandbox:
                 "creationflags": getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)}
             with open(stderr_path, "wb") as stderr:
                 proc = subprocess.Popen([sys.executable, "-I", "-S", "-c", launch.BOOT,
-                                         *launch.site()], stdin=subprocess.PIPE,
+                                         json.dumps(self.limits()), *launch.site()],
+                                        stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, stderr=stderr, cwd=work,
                                         env={**self.env(), "HOME": str(work)}, bufsize=0,
                                         **options)

@@ -238,17 +238,17 @@ def apply_limits(limits: dict[str, int]) -> list[str]:
 
 
 def main(layers: Iterable[str] = (), network_filter: bool = True,
-         prints: int | None = None, limits: dict[str, int] | None = None) -> None:
+         prints: int | None = None, *, limits: dict[str, int]) -> None:
     """The child's side of the conversation: a ready frame once Python and NumPy are up (the
     parent's proof that the sandbox works, before any submission code exists here; with
     ``layers``, what of the isolation did not hold, and the network filter's word); then
-    the request (source, cases, limits); then, for each case, that case's inputs alone,
+    the request (source, cases); then, for each case, that case's inputs alone,
     read as the case begins, and one frame back. Then, until its input ends, more cases
     (``{"cases": [...]}``), each followed by its inputs as before: how the hidden cases
     follow the public ones, sent only once the public cases' frames are all in.
 
-    ``limits`` (a forked child's, from its spec) are applied before the ready frame, which
-    names any not applied; without them, the request's are applied once it arrives.
+    ``limits`` (from the spec of a forked child, the command line of a fresh one) are
+    applied before the ready frame, which names any not applied.
     What the submission prints goes to ``prints`` (a descriptor of the null device, opened
     before the child was confined; by default opened here): nothing reads it, so
     printing fills no file and stops no case."""
@@ -260,7 +260,7 @@ def main(layers: Iterable[str] = (), network_filter: bool = True,
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # nothing printed may reach the frame stream
     notes = [*layers, network] if network else list(layers)
-    skipped = apply_limits(limits) if limits is not None else []
+    skipped = apply_limits(limits)
     if skipped:
         notes.append(f"per-process limits not applied in the child: {', '.join(skipped)}")
     out.write(wire.encode({"ready": True, "notes": notes}))
@@ -270,8 +270,6 @@ def main(layers: Iterable[str] = (), network_filter: bool = True,
     os.close(prints)
     stdin = sys.stdin.buffer
     meta, _ = wire.read_frame(stdin)
-    if limits is None:
-        apply_limits(meta["limits"])
     block_imports()
     program = Program(meta["source"])
     namespace, warnings = program.load()
@@ -300,7 +298,3 @@ def main(layers: Iterable[str] = (), network_filter: bool = True,
             cases = wire.read_frame(stdin)[0]["cases"]
         except EOFError:
             return
-
-
-if __name__ == "__main__":
-    main()

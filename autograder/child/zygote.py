@@ -197,7 +197,7 @@ def _child(spec, readable, paths, isolated, layers):
     sys.path[:] = paths
     sys.path_importer_cache.clear()
     os.listdir(os.path.dirname(sys.modules["numpy"].__file__))   # readable, or no start
-    for folder in paths[:2]:    # the standard library and its extension modules
+    for folder in () if isolated else paths[:2]:   # the standard library, its extensions
         try:
             os.listdir(folder)
         except OSError as exc:
@@ -206,7 +206,7 @@ def _child(spec, readable, paths, isolated, layers):
                           "not loaded before fails; install Python where every user can read it")
             break
     child_main.main(layers, network_filter=spec.get("seccomp", True), prints=prints,
-                    limits=spec.get("limits"))
+                    limits=spec["limits"])
 
 
 def _clean(spec):

@@ -100,9 +100,6 @@ def test_hidden_cases_follow_the_public_ones_and_each_case_gets_its_own_inputs_o
     class Recorder:
         timeout, sent = 1.0, []
 
-        def limits(self):
-            return {}
-
         def run(self, groups, make_request, gated=()):
             order = list(groups)
             cut = min(i for i, key in enumerate(order) if key in gated)
